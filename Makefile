@@ -1,0 +1,31 @@
+# make example: set up and run apply-imagemaps on the bundled example.
+# make test:    set up and run every check (ruff, mypy --strict, pytest incl. host tests).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(CURDIR)/.cache/bin
+export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: example test lint tools bench
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+example: $(VENV)/.installed
+	$(VENV)/bin/apply-imagemaps --imagemaps examples/basic/imagemaps.yaml < examples/basic/resources.yaml
+
+tools:
+	bash scripts/get-helm $(BIN)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check krm_fn tests bench scripts
+	$(VENV)/bin/ruff format --check krm_fn tests bench scripts
+	$(VENV)/bin/mypy
+
+test: $(VENV)/.installed tools lint
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py

@@ -1,0 +1,3 @@
+from krm_fn.cli import main_entry
+
+main_entry()

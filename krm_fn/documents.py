@@ -1,0 +1,141 @@
+"""Reading the input: bytes to text, text to documents, documents to positioned nodes.
+
+The stream is split on `---` marker lines at column 0, where libyaml's scanner starts a
+document too, so each document is composed on its own and its text can be copied through
+untouched. A document's positions are relative to its own text. Documents that cannot
+matter to the run are only syntax-checked with libyaml's event parser, which is several
+times cheaper than composing nodes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import yaml
+from yaml import MappingNode, Node, ScalarNode
+
+from krm_fn import nodes
+
+__all__ = ["BOM", "Document", "ReadError", "decode", "is_empty", "kind_of", "split"]
+
+try:
+    _LOADER: type[yaml.CSafeLoader] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    raise SystemExit(
+        "apply-imagemaps needs PyYAML built with libyaml (yaml.CSafeLoader is missing); "
+        "reinstall it from a wheel: pip install --force-reinstall --no-binary=:none: PyYAML"
+    ) from None
+
+_T = TypeVar("_T")
+BOM = "\ufeff"
+# A document starts at a `---` line at column 0 followed by a blank or the line's end.
+_MARKER = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.M)
+# Directives (`%YAML`, `%TAG`) after a `...` line belong to the next document.
+_DIRECTIVES_TAIL = re.compile(
+    r"^\.\.\.[ \t]*(?:#[^\n]*)?\r?\n((?:%[^\n]*\n|#[^\n]*\n|[ \t]*\r?\n)*)\Z", re.M
+)
+_SOURCE = re.compile(r"---[^\n]*\n# Source: ([^\r\n]+)")
+
+
+class ReadError(ValueError):
+    """Input that is not a YAML stream; the message names the document, line and column."""
+
+
+@dataclass(slots=True)
+class Document:
+    """One document of the stream: its text and, once composed, its root node."""
+
+    index: int
+    text: str
+    first_line: int
+    node: Node | None = None
+    composed: bool = False
+
+    @property
+    def helm_source(self) -> str | None:
+        """The template path of Helm 3's `# Source:` comment, if any."""
+        match = _SOURCE.match(self.text)
+        return match.group(1) if match else None
+
+    def label(self) -> str:
+        source = self.helm_source
+        return f"document {self.index + 1}" + (f" ({source})" if source else "")
+
+    def compose(self) -> Node | None:
+        """Compose the document's root node once (None for an empty document)."""
+        if not self.composed:
+            roots = self._run(lambda: list(yaml.compose_all(self.text, Loader=_LOADER)))
+            self.node = roots[0] if roots else None
+            self.composed = True
+        return self.node
+
+    def check_syntax(self) -> None:
+        """Parse without composing: the same errors as `compose`, a fraction of the cost."""
+        self._run(lambda: sum(1 for _ in yaml.parse(self.text, Loader=_LOADER)))
+
+    def _run(self, parse: Callable[[], _T]) -> _T:
+        try:
+            return parse()
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark or err.context_mark
+            where = ""
+            if mark is not None:
+                where = f", line {self.first_line + mark.line + 1}, column {mark.column + 1}"
+            what = " ".join(p for p in (err.context, err.problem) if p)
+            raise ReadError(f"{self.label()}{where}: {what}") from None
+        except yaml.YAMLError as err:
+            raise ReadError(f"{self.label()}: {err}") from None
+        except RecursionError:
+            raise ReadError(f"{self.label()}: nesting is too deep") from None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(BOM or "", text) of UTF-8 input. Raises ReadError naming the first bad byte."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise ReadError(
+            f"input is not UTF-8: byte {err.start} (line {line}) is 0x{data[err.start]:02x}"
+        ) from None
+    if text.startswith(BOM):
+        return BOM, text[1:]
+    return "", text
+
+
+def split(text: str) -> list[Document]:
+    """The stream's documents; their texts joined give back `text` exactly."""
+    starts = [0]
+    for match in _MARKER.finditer(text):
+        start = match.start()
+        tail = _DIRECTIVES_TAIL.search(text, starts[-1], start)
+        if tail and "%" in tail.group(1):
+            start = tail.start(1) + tail.group(1).index("%")
+        if start > starts[-1]:
+            starts.append(start)
+    starts.append(len(text))
+    docs = []
+    line = 0
+    for index, (begin, end) in enumerate(itertools.pairwise(starts)):
+        docs.append(Document(index, text[begin:end], line))
+        line += text.count("\n", begin, end)
+    return docs
+
+
+def is_empty(node: Node | None) -> bool:
+    """True for a document with no content, or only a null (`---` then comments)."""
+    return node is None or (isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null")
+
+
+def kind_of(node: Node | None) -> tuple[str, str]:
+    """(apiVersion, kind) of an object node, "" where absent or not a string."""
+    if not isinstance(node, MappingNode):
+        return "", ""
+    return (
+        nodes.scalar_str(nodes.get(node, "apiVersion")) or "",
+        nodes.scalar_str(nodes.get(node, "kind")) or "",
+    )

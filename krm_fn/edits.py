@@ -1,0 +1,177 @@
+"""Edits: which span of a document's text becomes which text, and splicing them in.
+
+The output is the input with edits spliced in; nothing else is re-serialized. Replaced
+scalars keep their quoting style; inserted keys take the column of the key they follow and
+the sequence style (compact or indented) of the list that holds their container; new
+scalars are quoted whenever YAML 1.1 (what Kubernetes reads) would not read them back as
+the same string.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from yaml import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
+
+from krm_fn import nodes
+
+__all__ = [
+    "Edit",
+    "ListStyle",
+    "apply",
+    "insert_after",
+    "remove_entry",
+    "render_list",
+    "render_scalar",
+    "replace_scalar",
+    "text_end",
+]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Edit:
+    """Replace text[start:end] with `text`; `rank` orders insertions at one point."""
+
+    start: int
+    end: int
+    rank: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListStyle:
+    """How a new block list is laid out: items' column relative to their key, or flow."""
+
+    offset: int = 0
+    flow: bool = False
+
+
+def apply(text: str, edits: Iterable[Edit]) -> str:
+    """`text` with every edit spliced in. Edits must not overlap."""
+    out, pos = [], 0
+    for edit in sorted(edits):
+        assert edit.start >= pos, f"overlapping edits at {edit.start}"
+        out += [text[pos : edit.start], edit.text]
+        pos = edit.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# --- scalars -------------------------------------------------------------------------
+
+_RESOLVER = Resolver()
+# Characters that can start and continue a plain scalar anywhere (block or flow), chosen
+# narrowly: image references, flags and paths stay plain; anything else is quoted.
+_PLAIN = re.compile(r"[A-Za-z0-9_./@+=~-][A-Za-z0-9_./@+=~:-]*", re.ASCII)
+# YAML 1.2 core numbers, some of which YAML 1.1 reads as strings (`0e12`, `0o17`): quoted
+# too, so every reader agrees.
+_YAML12_NUMBER = re.compile(
+    r"[-+]?(?:0o[0-7]+|0x[0-9a-fA-F]+|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)",
+    re.ASCII,
+)
+# Characters a YAML double-quoted scalar must escape that json.dumps leaves alone.
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
+def render_scalar(value: str, style: str = "") -> str:
+    """YAML text for the string `value`, read back as the same string by YAML 1.1 and 1.2.
+
+    `style` is the style to keep (`'`, `"` or "" for plain); plain falls back to double
+    quotes when the value would not stay a string, e.g. `"1.10"`, `"yes"`, `"0e12"`.
+    """
+    if style == "" and _is_plain_safe(value):
+        return value
+    if style == "'" and value.isprintable():
+        return "'" + value.replace("'", "''") + "'"
+    return _UNPRINTABLE.sub(
+        lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False)
+    )
+
+
+def _is_plain_safe(value: str) -> bool:
+    return (
+        _PLAIN.fullmatch(value) is not None
+        and value not in ("-", "---", "...")
+        and not value.endswith(":")
+        and _YAML12_NUMBER.fullmatch(value) is None
+        and _RESOLVER.resolve(ScalarNode, value, (True, False)) == nodes.STR_TAG  # type: ignore[no-untyped-call]
+    )
+
+
+def replace_scalar(text: str, node: ScalarNode, value: str) -> Edit:
+    """Replace a scalar's value, keeping its tag, anchor, quoting style and comments."""
+    start = _value_start(text, node.start_mark.index)
+    end = node.end_mark.index
+    style = node.style or ""
+    if style in ("|", ">"):  # block scalar: replace from its indicator to its last text
+        end = start + len(text[start:end].rstrip())
+        style = '"'
+    return Edit(start, end, 0, render_scalar(value, style))
+
+
+def _value_start(text: str, pos: int) -> int:
+    """Skip a node's properties (`!tag`, `&anchor`) and the space or comments after them."""
+    while pos < len(text) and text[pos] in "!&":
+        while pos < len(text) and not text[pos].isspace():
+            pos += 1
+        while pos < len(text) and (text[pos].isspace() or text[pos] == "#"):
+            pos = text.index("\n", pos) + 1 if text[pos] == "#" else pos + 1
+    return pos
+
+
+# --- keys ----------------------------------------------------------------------------
+
+
+def render_list(values: Sequence[str], style: ListStyle, column: int, eol: str) -> str:
+    """A list value as text that follows `key:` (flow: ` [a, b]`; block: lines at column)."""
+    if style.flow:
+        return " [" + ", ".join(render_scalar(v) for v in values) + "]"
+    pad = " " * (column + style.offset)
+    return "".join(f"{eol}{pad}- {render_scalar(v)}" for v in values)
+
+
+def insert_after(
+    text: str, mapping: MappingNode, anchor: tuple[ScalarNode, Node], entry: str, rank: int
+) -> Edit:
+    """Insert `key: value` text (`entry`, may span lines) after the entry `anchor`."""
+    key, value = anchor
+    end = text_end(value)
+    if mapping.flow_style:
+        return Edit(end, end, rank, ", " + entry)
+    newline = text.find("\n", end)
+    eol = "\r\n" if newline > 0 and text[newline - 1] == "\r" else "\n"
+    line = " " * key.start_mark.column + entry
+    if newline == -1:
+        return Edit(len(text), len(text), rank, eol + line)
+    return Edit(newline + 1, newline + 1, rank, line + eol)
+
+
+def remove_entry(text: str, mapping: MappingNode, key: ScalarNode) -> Edit:
+    """Remove the entry named by `key` node, with its line when it has a line of its own."""
+    pairs = mapping.value
+    index = next(i for i, (k, _) in enumerate(pairs) if k is key)
+    end = text_end(pairs[index][1])
+    if index + 1 < len(pairs) and (mapping.flow_style or not _starts_line(text, key)):
+        return Edit(key.start_mark.index, pairs[index + 1][0].start_mark.index, 0, "")
+    if mapping.flow_style:
+        return Edit(text_end(pairs[index - 1][1]), end, 0, "")
+    line_start = text.rfind("\n", 0, key.start_mark.index) + 1
+    newline = text.find("\n", end)
+    return Edit(line_start, len(text) if newline == -1 else newline + 1, 0, "")
+
+
+def _starts_line(text: str, node: Node) -> bool:
+    line_start = text.rfind("\n", 0, node.start_mark.index) + 1
+    return text[line_start : node.start_mark.index].strip() == ""
+
+
+def text_end(node: Node) -> int:
+    """Where a node's text ends (block collections' end marks run into the next line)."""
+    if isinstance(node, MappingNode | SequenceNode) and not node.flow_style:
+        last = nodes.last_scalar(node)
+        return last.end_mark.index if last else node.start_mark.index
+    return int(node.end_mark.index)

@@ -1,0 +1,293 @@
+"""ImageMaps and the function's options: loaded from config objects, validated, as values.
+
+Every config shape (SPEC §2) goes through the same steps, like kyaml's
+`LoadFunctionConfig`: check it against its JSON Schema, then check what a schema cannot
+say (a selector or status image that does not parse), gather every problem with its field
+path, and only then build frozen values. Nothing downstream reads config keys.
+
+Shapes, by apiVersion and kind:
+- `tilt.dev/v1alpha1 ImageMap`; `tilt.dev/v1alpha1 ImageMapList`; `v1 List` of ImageMaps;
+- `v1 ConfigMap` shorthand: `data` keys `selector`, `image`, `name`, `matchExact`,
+  `matchInEnvVars`, `command`, `args`, `pullPolicy`, `strict` (kpt `-- key=value`);
+- `fn.apply-imagemaps.dev/v1alpha1 ApplyImageMaps`: `imageMaps`, `pullPolicy`, `strict`.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, cast
+
+import yaml
+
+from krm_fn.reference import InvalidReferenceError, Reference, parse_normalized_named
+from krm_fn.schema import Problem, Shape, check, field_path
+
+__all__ = [
+    "Config",
+    "ImageMap",
+    "Options",
+    "PullPolicy",
+    "Selector",
+    "load",
+    "sanitize_name",
+]
+
+TILT = "tilt.dev/v1alpha1"
+FN = "fn.apply-imagemaps.dev/v1alpha1"
+
+
+class PullPolicy(StrEnum):
+    """Which containers get `imagePullPolicy: IfNotPresent` (ApplyImageMaps.pullPolicy)."""
+
+    MATCHED = "matched"  # containers whose image was injected (default)
+    ALL = "all"  # every container of every pod spec: Tilt's blanket rule (S9)
+    PRESERVE = "preserve"  # never touched
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """Which references an ImageMap replaces (Tilt S4).
+
+    e.g. `Selector(parse_normalized_named("my-app"), exact=False)` matches
+    `docker.io/library/my-app:dev`; with `exact=True` only `my-app` with no tag.
+    """
+
+    ref: Reference
+    exact: bool
+
+    def matches(self, ref: Reference) -> bool:
+        if self.exact:
+            return str(ref) == str(self.ref)
+        return ref.name == self.ref.name
+
+
+@dataclass(frozen=True, slots=True)
+class ImageMap:
+    """One ImageMap, ready to apply. `inject` is None when it has not been built."""
+
+    name: str
+    selector: Selector
+    inject: Reference | None
+    match_in_env_vars: bool = False
+    override_command: tuple[str, ...] | None = None
+    override_args: tuple[str, ...] | None = None
+    disable_source: tuple[str, str] | None = None  # ConfigMap (name, key)
+    content: str = ""  # canonical spec and status, to compare same-named maps
+
+    @property
+    def injected(self) -> str:
+        """The text written into the manifests: the familiar string (Tilt S5)."""
+        assert self.inject is not None
+        return self.inject.familiar_string()
+
+    @property
+    def has_override(self) -> bool:
+        return self.override_command is not None or self.override_args is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """The run's options, from the config and the command line."""
+
+    pull_policy: PullPolicy = PullPolicy.MATCHED
+    strict: bool = False
+
+
+@dataclass(slots=True)
+class Config:
+    """What one config object contributed: maps, options it set, and its problems."""
+
+    maps: list[ImageMap] = field(default_factory=list)
+    pull_policy: PullPolicy | None = None
+    strict: bool | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def sanitize_name(selector: str) -> str:
+    """Tilt's ImageMap name for a selector (S1.6): `gcr.io/foo` gives `gcr.io_foo`."""
+    return selector.replace("/", "_").replace("%", "_")
+
+
+def load(data: object) -> Config:
+    """Load any config shape. Problems (schema and semantic) are all in `Config.problems`."""
+    obj = data if isinstance(data, dict) else {}
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    loader = _LOADERS.get((str(api_version), str(kind))) if isinstance(data, dict) else None
+    if loader is None:
+        expected = ", ".join(f"{a} {k}" for a, k in _LOADERS)
+        what = f"kind {json.dumps(kind)} (apiVersion {json.dumps(api_version)})"
+        if not isinstance(data, dict):
+            what = f"a {type(data).__name__}, not a mapping"
+        return Config(problems=[Problem("", f"unknown config {what}; expected one of: {expected}")])
+    return loader(obj)
+
+
+def _load_imagemap(obj: dict[str, Any]) -> Config:
+    config = Config(problems=check(Shape.IMAGEMAP, obj))
+    if not config.problems:
+        _add_imagemap(config, obj, [])
+    return config
+
+
+def _load_list(shape: Shape | None) -> Callable[[dict[str, Any]], Config]:
+    def load_list(obj: dict[str, Any]) -> Config:
+        config = Config(problems=check(shape, obj) if shape else [])
+        items = obj.get("items")
+        if not isinstance(items, list):
+            if shape is None:
+                config.problems.append(Problem("items", "expected a list of ImageMaps"))
+            return config
+        for index, item in enumerate(items):
+            if shape is None and not _is_imagemap(item):
+                config.problems.append(_not_imagemap(item, index))
+                continue
+            problems = check(Shape.IMAGEMAP, item)
+            if shape is None:  # an ImageMapList's schema has reported them already
+                config.problems += [_prefixed(["items", index], p) for p in problems]
+            if not problems:
+                _add_imagemap(config, item, ["items", index])
+        return config
+
+    return load_list
+
+
+def _load_apply(obj: dict[str, Any]) -> Config:
+    config = Config(problems=check(Shape.APPLYIMAGEMAPS, obj))
+    if config.problems:
+        return config
+    for index, item in enumerate(obj.get("imageMaps", [])):
+        _add_imagemap(config, item, ["imageMaps", index])
+    if "pullPolicy" in obj:
+        config.pull_policy = PullPolicy(obj["pullPolicy"])
+    if "strict" in obj:
+        config.strict = bool(obj["strict"])
+    return config
+
+
+# ConfigMap shorthand keys and the ImageMap fields they stand for, for problem paths.
+_SHORTHAND_PATHS = {
+    "spec.selector": "data.selector",
+    "status.imageFromCluster": "data.image",
+    "spec.overrideCommand.command": "data.command",
+    "spec.overrideArgs.args": "data.args",
+}
+
+
+def _load_configmap(obj: dict[str, Any]) -> Config:
+    if not obj.get("data"):  # kpt sends an empty `function-input` ConfigMap with no args
+        return Config()
+    config = Config(problems=check(Shape.CONFIGMAP, obj))
+    if config.problems:
+        return config
+    data: dict[str, str] = obj["data"]
+    spec: dict[str, Any] = {"selector": data["selector"]}
+    for key in ("matchExact", "matchInEnvVars"):
+        if key in data:
+            spec[key] = data[key] == "true"
+    for key, override in (("command", "overrideCommand"), ("args", "overrideArgs")):
+        if key in data:
+            words = _words(data[key])
+            if words is None:
+                config.problems.append(
+                    Problem(f"data.{key}", "expected a YAML flow list of strings or shell words")
+                )
+            else:
+                spec[override] = {key: words}
+    imagemap = {
+        "metadata": {"name": data.get("name") or sanitize_name(data["selector"])},
+        "spec": spec,
+        "status": {"imageFromCluster": data["image"]},
+    }
+    before = len(config.problems)
+    _add_imagemap(config, imagemap, [])
+    config.problems[before:] = [
+        Problem(_SHORTHAND_PATHS.get(p.path, p.path), p.message) for p in config.problems[before:]
+    ]
+    if "pullPolicy" in data:
+        config.pull_policy = PullPolicy(data["pullPolicy"])
+    if "strict" in data:
+        config.strict = data["strict"] == "true"
+    return config
+
+
+def _words(text: str) -> list[str] | None:
+    """A flow list (`["sh", "-c", "x y"]`) or shell words (`sh -c 'x y'`); None if neither."""
+    if text.lstrip().startswith("["):
+        try:
+            value = yaml.load(text, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            return None
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return cast(list[str], value)
+        return None
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return None
+
+
+def _add_imagemap(config: Config, obj: Mapping[str, Any], path: Sequence[str | int]) -> None:
+    """Semantic checks and construction of one schema-valid ImageMap."""
+    spec, status = obj["spec"], obj.get("status") or {}
+    selector = _parse(config, spec["selector"], [*path, "spec", "selector"], "selector")
+    status_key = "imageFromCluster" if status.get("imageFromCluster") else "image"
+    inject = None
+    if status.get(status_key):
+        inject = _parse(config, status[status_key], [*path, "status", status_key], "image")
+    if selector is None or (inject is None and status.get(status_key)):
+        return
+    command, args = spec.get("overrideCommand"), spec.get("overrideArgs")
+    disable = (spec.get("disableSource") or {}).get("configMap")
+    config.maps.append(
+        ImageMap(
+            name=obj["metadata"]["name"],
+            selector=Selector(selector, exact=bool(spec.get("matchExact"))),
+            inject=inject,
+            match_in_env_vars=bool(spec.get("matchInEnvVars")),
+            override_command=None if command is None else tuple(command["command"]),
+            override_args=None if args is None else tuple(args["args"]),
+            disable_source=(disable["name"], disable["key"]) if disable else None,
+            content=json.dumps({"spec": spec, "status": status}, sort_keys=True),
+        )
+    )
+
+
+def _parse(config: Config, text: str, path: Sequence[str | int], what: str) -> Reference | None:
+    try:
+        return parse_normalized_named(text)
+    except InvalidReferenceError as err:
+        config.problems.append(
+            Problem(field_path(path), f"invalid {what} {json.dumps(text)}: {err}")
+        )
+        return None
+
+
+def _is_imagemap(item: object) -> bool:
+    return isinstance(item, dict) and (item.get("apiVersion"), item.get("kind")) == (
+        TILT,
+        "ImageMap",
+    )
+
+
+def _not_imagemap(item: object, index: int) -> Problem:
+    kind = item.get("kind") if isinstance(item, dict) else type(item).__name__
+    return Problem(field_path(["items", index]), f"expected a {TILT} ImageMap, got {kind!r}")
+
+
+def _prefixed(prefix: Sequence[str | int], problem: Problem) -> Problem:
+    path = field_path(prefix)
+    joined = path + ("" if not problem.path or problem.path.startswith("[") else ".") + problem.path
+    return Problem(joined, problem.message)
+
+
+_LOADERS: dict[tuple[str, str], Callable[[dict[str, Any]], Config]] = {
+    (TILT, "ImageMap"): _load_imagemap,
+    (TILT, "ImageMapList"): _load_list(Shape.IMAGEMAPLIST),
+    ("v1", "List"): _load_list(None),
+    ("v1", "ConfigMap"): _load_configmap,
+    (FN, "ApplyImageMaps"): _load_apply,
+}

@@ -1,0 +1,336 @@
+"""Applying ImageMaps to one object: which located fields change, and to what (Tilt S5-S11).
+
+ImageMaps apply in order, each seeing what the ones before it wrote (S11). A field counts
+as matched when its reference matches the selector, or already is the injected reference,
+so that running the function on its own output finds the same matches and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from yaml import MappingNode, Node, ScalarNode, SequenceNode
+
+from krm_fn import edits, nodes
+from krm_fn.edits import Edit, ListStyle
+from krm_fn.imagemap import ImageMap, Options, PullPolicy, Selector
+from krm_fn.locate import Container, Field, Place, find
+from krm_fn.reference import InvalidReferenceError, Reference, parse_normalized_named
+from krm_fn.results import FileRef, ResourceRef, Result, Severity
+from krm_fn.schema import field_path
+
+__all__ = ["Outcome", "Target", "inject"]
+
+IF_NOT_PRESENT = "IfNotPresent"
+# Inserted keys that land on the same spot come out in this order.
+_RANK = {"command": 1, "args": 2, "imagePullPolicy": 3, "pullPolicy": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One object to process: its node, the text its positions refer to, and its names."""
+
+    node: Node
+    text: str
+    resource: ResourceRef | None
+    file: FileRef | None
+
+
+@dataclass(slots=True)
+class Outcome:
+    edits: list[Edit] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+
+
+def inject(target: Target, maps: Sequence[ImageMap], options: Options) -> Outcome:
+    """Edits, results and used map names for one object."""
+    return _Injection(target, maps, options).run()
+
+
+class _Injection:
+    def __init__(self, target: Target, maps: Sequence[ImageMap], options: Options) -> None:
+        self.target, self.maps, self.options = target, maps, options
+        self.located = find(target.node, env=any(m.match_in_env_vars for m in maps))
+        self.out = Outcome()
+        self.value: dict[int, str] = {}  # id(field) -> value after the maps so far
+        self.writer: dict[int, ImageMap] = {}  # id(field) -> the map that wrote it
+        self.pulled: dict[int, tuple[Field, ImageMap]] = {}  # fields whose pull policy to set
+        # (id(container), key) -> (container, key, values, map): later maps replace earlier
+        self.overrides: dict[tuple[int, str], tuple[Container, str, tuple[str, ...], ImageMap]] = {}
+
+    def run(self) -> Outcome:
+        self._check_images()
+        for imagemap in self.maps:
+            self._apply(imagemap)
+        self._field_edits()
+        self._pull_policy_edits()
+        self._override_edits()
+        return self.out
+
+    # -- matching --------------------------------------------------------------------
+
+    def _check_images(self) -> None:
+        severity = Severity.ERROR if self.options.strict else Severity.WARNING
+        for f in self.located.fields:
+            if f.place is Place.ENV:
+                continue  # env values that are not references are simply not images (S7)
+            if f.value is None:
+                self._result(severity, f, f"{f.place} is not a string: {_show(f.node)}")
+                continue
+            try:
+                parse_normalized_named(f.value)
+            except InvalidReferenceError as err:
+                self._result(severity, f, f"{f.place} {json.dumps(f.value)} does not parse: {err}")
+
+    def _apply(self, imagemap: ImageMap) -> None:
+        hit = False
+        for f in self.located.fields:
+            if f.place is Place.ENV and not imagemap.match_in_env_vars:
+                continue
+            current = self.value.get(id(f), f.value)
+            ref = _parse(current)
+            if ref is None or not _matches(imagemap, ref):
+                continue
+            hit = True
+            if f.place is not Place.ENV:
+                self.pulled[id(f)] = f, imagemap
+            if current != imagemap.injected:
+                self._write(f, imagemap)
+        if hit:
+            self.out.used.add(imagemap.name)
+            if imagemap.has_override:
+                self._override(imagemap)
+
+    def _write(self, f: Field, imagemap: ImageMap) -> None:
+        before = self.writer.get(id(f))
+        if before is not None and before.name != imagemap.name:
+            self._result(
+                Severity.WARNING,
+                f,
+                f'ImageMaps "{before.name}" and "{imagemap.name}" both rewrite this field; '
+                f'"{imagemap.name}" comes later and wins',
+            )
+        self.value[id(f)] = imagemap.injected
+        self.writer[id(f)] = imagemap
+
+    def _override(self, imagemap: ImageMap) -> None:
+        """Tilt S10: every container that now carries the injected reference."""
+        assert imagemap.inject is not None
+        carrier = Selector(imagemap.inject, exact=imagemap.inject.tag is not None)
+        targets = [
+            c
+            for c in self.located.containers
+            if c.image
+            and (ref := _parse(self.value.get(id(c.image), c.image.value)))
+            and carrier.matches(ref)
+        ]
+        if not targets:
+            what = "overrideCommand" if imagemap.override_command is not None else "overrideArgs"
+            self.out.results.append(
+                Result(
+                    Severity.ERROR,
+                    f'ImageMap "{imagemap.name}" has {what}, but no container here carries its '
+                    f"image {json.dumps(imagemap.injected)}: it matched only env values or "
+                    "image volumes, and command and args belong to containers",
+                    self.target.resource,
+                    file=self.target.file,
+                )
+            )
+        for container in targets:
+            for key, values in (
+                ("command", imagemap.override_command),
+                ("args", imagemap.override_args),
+            ):
+                if values is not None:
+                    self.overrides[id(container), key] = container, key, values, imagemap
+
+    # -- edits -----------------------------------------------------------------------
+
+    def _field_edits(self) -> None:
+        text = self.target.text
+        for f in self.located.fields:
+            new = self.value.get(id(f))
+            if new is None or new == f.value:
+                continue
+            assert isinstance(f.node, ScalarNode)
+            self.out.edits.append(edits.replace_scalar(text, f.node, new))
+            self._result(
+                Severity.INFO,
+                f,
+                f'ImageMap "{self.writer[id(f)].name}" set {f.place} '
+                f"{json.dumps(f.value)} to {json.dumps(new)}",
+                current=f.value,
+                proposed=new,
+            )
+
+    def _pull_policy_edits(self) -> None:
+        policy = self.options.pull_policy
+        if policy is PullPolicy.PRESERVE:
+            return
+        pulled = dict(self.pulled)
+        if policy is PullPolicy.ALL and self.maps:
+            for c in self.located.containers:
+                if c.image and not c.ephemeral and id(c.image) not in pulled:
+                    pulled[id(c.image)] = c.image, self.maps[0]
+        for f, imagemap in sorted(pulled.values(), key=lambda p: p[0].node.start_mark.index):
+            key = "imagePullPolicy" if f.place is Place.CONTAINER else "pullPolicy"
+            anchor = (f.key, f.node)
+            edit = _set_scalar(self.target.text, f.owner, key, IF_NOT_PRESENT, anchor)
+            if edit is not None:
+                self.out.edits.append(edit)
+                path = (*f.path[:-1], key)
+                self._info(
+                    path,
+                    f'{key} set to {IF_NOT_PRESENT} for ImageMap "{imagemap.name}"',
+                    nodes.scalar_str(nodes.get(f.owner, key)),
+                    IF_NOT_PRESENT,
+                )
+
+    def _override_edits(self) -> None:
+        for container, key, values, imagemap in self.overrides.values():
+            new = _set_list(self.target.text, container, key, values)
+            if new:
+                self.out.edits += new
+                old = nodes.get(container.node, key)
+                self._info(
+                    (*container.path, key),
+                    f'{key} set by ImageMap "{imagemap.name}" override{key.capitalize()}',
+                    _show(old) if old is not None else None,
+                    json.dumps(list(values)),
+                )
+
+    # -- results ---------------------------------------------------------------------
+
+    def _result(
+        self,
+        severity: Severity,
+        f: Field,
+        message: str,
+        current: str | None = None,
+        proposed: str | None = None,
+    ) -> None:
+        self.out.results.append(
+            Result(
+                severity,
+                message,
+                self.target.resource,
+                field_path(f.path),
+                current,
+                proposed,
+                self.target.file,
+            )
+        )
+
+    def _info(
+        self, path: tuple[str | int, ...], message: str, current: str | None, proposed: str
+    ) -> None:
+        self.out.results.append(
+            Result(
+                Severity.INFO,
+                message,
+                self.target.resource,
+                field_path(path),
+                current,
+                proposed,
+                self.target.file,
+            )
+        )
+
+
+def _matches(imagemap: ImageMap, ref: Reference) -> bool:
+    assert imagemap.inject is not None
+    return imagemap.selector.matches(ref) or str(ref) == str(imagemap.inject)
+
+
+_PARSED: dict[str, Reference | None] = {}
+
+
+def _parse(value: str | None) -> Reference | None:
+    """The reference a string holds, or None; memoized, as the same images recur a lot."""
+    if value is None:
+        return None
+    if value not in _PARSED:
+        try:
+            _PARSED[value] = parse_normalized_named(value)
+        except InvalidReferenceError:
+            _PARSED[value] = None
+    return _PARSED[value]
+
+
+def _show(node: Node | None) -> str:
+    if isinstance(node, ScalarNode):
+        return str(node.value)
+    return "a list" if isinstance(node, SequenceNode) else "a mapping"
+
+
+def _eol(text: str, pos: int) -> str:
+    newline = text.find("\n", pos)
+    return "\r\n" if newline > 0 and text[newline - 1] == "\r" else "\n"
+
+
+def _set_scalar(
+    text: str, mapping: MappingNode, key: str, value: str, anchor: tuple[ScalarNode, Node]
+) -> Edit | None:
+    """Set `key: value` in `mapping`: replace the value, or insert the entry after `anchor`."""
+    entry = nodes.get_entry(mapping, key)
+    if entry is None:
+        return edits.insert_after(text, mapping, anchor, f"{key}: {value}", _RANK[key])
+    if nodes.scalar_str(entry[1]) == value:
+        return None
+    if isinstance(entry[1], ScalarNode):
+        return edits.replace_scalar(text, entry[1], value)
+    return Edit(entry[1].start_mark.index, edits.text_end(entry[1]), 0, value)
+
+
+def _set_list(text: str, container: Container, key: str, values: Sequence[str]) -> list[Edit]:
+    """Set a container's `command` or `args` list; an empty list removes the key (S10.3)."""
+    assert container.image is not None
+    entry = nodes.get_entry(container.node, key)
+    if _list_value(entry) == list(values):
+        return []
+    if not values:
+        return [edits.remove_entry(text, container.node, entry[0])] if entry else []
+    anchor = (container.image.key, container.image.node)
+    if entry is not None and isinstance(entry[1], SequenceNode):
+        seq = entry[1]
+        if seq.flow_style:
+            return [
+                Edit(
+                    seq.start_mark.index,
+                    seq.end_mark.index,
+                    0,
+                    edits.render_list(values, ListStyle(flow=True), 0, "").lstrip(),
+                )
+            ]
+        items = edits.render_list(
+            values, ListStyle(), seq.start_mark.column, _eol(text, seq.start_mark.index)
+        )
+        return [Edit(seq.start_mark.index, edits.text_end(seq), 0, items.lstrip())]
+    style = _list_style(container)
+    column = container.image.key.start_mark.column
+    entry_text = (
+        key + ":" + edits.render_list(values, style, column, _eol(text, anchor[1].end_mark.index))
+    )
+    insert = edits.insert_after(text, container.node, anchor, entry_text, _RANK[key])
+    if entry is not None:  # a scalar or mapping where a list belongs: replace the entry
+        return [edits.remove_entry(text, container.node, entry[0]), insert]
+    return [insert]
+
+
+def _list_value(entry: tuple[ScalarNode, Node] | None) -> list[str | None] | None:
+    """The strings of a list entry's items, or None when it is absent or not a list."""
+    if entry is None or not isinstance(entry[1], SequenceNode):
+        return None
+    return [nodes.scalar_str(item) for item in entry[1].value]
+
+
+def _list_style(container: Container) -> ListStyle:
+    """New lists follow the container list's own layout: flow, compact or indented."""
+    if container.node.flow_style or container.seq.flow_style:
+        return ListStyle(flow=True)
+    return ListStyle(
+        offset=max(0, container.seq.start_mark.column - container.list_key.start_mark.column)
+    )

@@ -1,0 +1,124 @@
+"""Read-only helpers over PyYAML's composed nodes (libyaml positions, no construction).
+
+Nodes are never constructed into Python objects on the hot path: keys PyYAML cannot
+construct (`- =`, `{{x}}: y`) must pass through, and node positions are what edits need.
+
+An alias (`*a`) composes to the very node it names, so a node reached through one starts
+before the key or item that refers to it. Such values are skipped: editing them would edit
+the anchor, and every other place it is used, too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from yaml import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.constructor import ConstructorError, SafeConstructor
+
+__all__ = [
+    "STR_TAG",
+    "ConfigDataError",
+    "entries",
+    "get",
+    "get_entry",
+    "items",
+    "last_scalar",
+    "scalar_str",
+    "to_data",
+]
+
+STR_TAG = "tag:yaml.org,2002:str"
+_SCALARS = SafeConstructor()
+
+
+def scalar_str(node: Node | None) -> str | None:
+    """The value of a string scalar (YAML 1.1 resolution, as Kubernetes reads it), else None."""
+    if isinstance(node, ScalarNode) and node.tag == STR_TAG:
+        return str(node.value)
+    return None
+
+
+def entries(mapping: MappingNode) -> Iterator[tuple[str, ScalarNode, Node]]:
+    """(key, key node, value node) for each scalar key whose value is not an alias."""
+    for key, value in mapping.value:
+        if isinstance(key, ScalarNode) and value.start_mark.index >= key.end_mark.index:
+            yield str(key.value), key, value
+
+
+def get_entry(mapping: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
+    """The last (key, value) entry named `key`: go-yaml keeps the last of duplicate keys."""
+    found = None
+    if isinstance(mapping, MappingNode):
+        for name, key_node, value in entries(mapping):
+            if name == key:
+                found = key_node, value
+    return found
+
+
+def get(mapping: Node | None, key: str) -> Node | None:
+    """The value node under `key`, or None."""
+    entry = get_entry(mapping, key)
+    return entry[1] if entry else None
+
+
+def items(seq: Node | None) -> Iterator[tuple[int, Node]]:
+    """(index, item) for each item of a sequence that is not an alias of an earlier node."""
+    if not isinstance(seq, SequenceNode):
+        return
+    floor = seq.start_mark.index - 1
+    for index, item in enumerate(seq.value):
+        if item.start_mark.index > floor:
+            floor = item.start_mark.index
+            yield index, item
+
+
+def last_scalar(node: Node) -> ScalarNode | None:
+    """The last scalar in document order under `node` (block collections' end marks are
+    not where their text ends; the last scalar's is)."""
+    while isinstance(node, MappingNode | SequenceNode):
+        if not node.value:
+            return None
+        last = node.value[-1]
+        node = last[1] if isinstance(node, MappingNode) else last
+    return node if isinstance(node, ScalarNode) else None
+
+
+def to_data(node: Node) -> object:
+    """Plain Python data for a config object: str/int/float/bool/None, lists, str-keyed dicts.
+
+    Scalars other than bool/int/float/null (timestamps, custom tags) stay strings, as JSON
+    sees them. Raises ConfigDataError for a key that is not a scalar.
+    """
+    if isinstance(node, MappingNode):
+        data: dict[str, object] = {}
+        for key, value in node.value:
+            if not isinstance(key, ScalarNode):
+                raise ConfigDataError(f"line {key.start_mark.line + 1}: a key is not a string")
+            data[str(key.value)] = to_data(value)
+        return data
+    if isinstance(node, SequenceNode):
+        return [to_data(item) for item in node.value]
+    assert isinstance(node, ScalarNode)
+    return _scalar(node)
+
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:bool": _SCALARS.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _SCALARS.construct_yaml_int,
+    "tag:yaml.org,2002:float": _SCALARS.construct_yaml_float,
+    "tag:yaml.org,2002:null": _SCALARS.construct_yaml_null,
+}
+
+
+def _scalar(node: ScalarNode) -> object:
+    construct = _SCALAR_TAGS.get(node.tag)
+    if construct is None:
+        return str(node.value)
+    try:
+        return construct(node)
+    except (ConstructorError, ValueError):
+        return str(node.value)
+
+
+class ConfigDataError(ValueError):
+    """A config object that has no JSON equivalent."""

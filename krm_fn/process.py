@@ -1,0 +1,440 @@
+"""The run: input bytes and config files in; output bytes and results out (SPEC §1-§7).
+
+KRM mode (a single `ResourceList` document) always gives the ResourceList back, with its
+results. Stream mode (anything else, e.g. Helm's post-renderer input) gives the stream
+back without its ImageMap documents, or nothing at all when there is an error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from yaml import MappingNode, Node
+
+from krm_fn import documents, imagemap, nodes, resourcelist
+from krm_fn.documents import Document, ReadError
+from krm_fn.edits import Edit, apply
+from krm_fn.imagemap import ImageMap, Options
+from krm_fn.inject import Target, inject
+from krm_fn.locate import is_crd
+from krm_fn.results import FileRef, ResourceRef, Result, Severity, exit_code
+from krm_fn.schema import field_path
+
+__all__ = ["ConfigFile", "Output", "run"]
+
+_GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
+_GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
+# A document whose top-level kind is CustomResourceDefinition (a column-0 line): it has
+# no images to rewrite, so it is only syntax-checked, never composed.
+_CRD_KIND = re.compile(r"^kind:[ \t]*[\"']?CustomResourceDefinition[\"']?[ \t]*(?:#.*)?\r?$", re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFile:
+    """A config file named on the command line, already read."""
+
+    path: str
+    data: bytes
+
+
+@dataclass(slots=True)
+class Output:
+    stdout: bytes
+    results: list[Result]
+    krm: bool
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.results)
+
+
+@dataclass(slots=True)
+class _Source:
+    """Where a config object came from, for its results."""
+
+    resource: ResourceRef | None
+    file: FileRef | None
+
+
+@dataclass(slots=True)
+class _Maps:
+    """The ImageMaps gathered so far, by name, in first-seen order, with their origins."""
+
+    maps: dict[str, ImageMap] = field(default_factory=dict)
+    origin: dict[str, _Source] = field(default_factory=dict)
+    pull_policy: imagemap.PullPolicy | None = None
+    strict: bool | None = None
+    results: list[Result] = field(default_factory=list)
+
+    def add(self, data: object, source: _Source) -> None:
+        config = imagemap.load(data)
+        self.results += [
+            Result(Severity.ERROR, p.message, source.resource, p.path, file=source.file)
+            for p in config.problems
+        ]
+        for m in config.maps:
+            first = self.maps.setdefault(m.name, m)
+            if first is m:
+                self.origin[m.name] = source
+            elif first.content != m.content:
+                self.results.append(
+                    Result(
+                        Severity.WARNING,
+                        f'ImageMap "{m.name}" is defined again with other contents; the first one '
+                        "is used",
+                        source.resource,
+                        file=source.file,
+                    )
+                )
+        self.pull_policy = self.pull_policy or config.pull_policy
+        self.strict = config.strict if self.strict is None else self.strict
+
+
+def run(data: bytes, files: Sequence[ConfigFile] = (), strict: bool = False) -> Output:
+    """Process one input. Never raises for bad input: it becomes error results."""
+    try:
+        bom, text = documents.decode(data)
+        docs = documents.split(text)
+        krm = _resource_list(docs)
+    except ReadError as err:
+        return Output(b"", [Result(Severity.ERROR, str(err))], krm=False)
+    if krm is not None:
+        return _run_krm(bom, docs[krm], files, strict)
+    return _run_stream(bom, docs, files, strict)
+
+
+def _resource_list(docs: list[Document]) -> int | None:
+    """The index of the only document if it is a ResourceList, else None."""
+    content = [d for d in docs if _has_content(d.text)]
+    if len(content) != 1 or "ResourceList" not in content[0].text:
+        return None
+    api_version, kind = documents.kind_of(content[0].compose())
+    if kind == "ResourceList" and api_version in resourcelist.API_VERSIONS:
+        return content[0].index
+    return None
+
+
+_CONTENT = re.compile(r"^(?!---[ \t]*(?:#.*)?\r?$|\.\.\.|[ \t]*#|[ \t]*\r?$)", re.M)
+
+
+def _has_content(text: str) -> bool:
+    return _CONTENT.search(text) is not None
+
+
+# --- config ----------------------------------------------------------------------------
+
+
+def _gather(files: Sequence[ConfigFile], maps: _Maps) -> None:
+    for config in files:
+        try:
+            _, text = documents.decode(config.data)
+            file_docs = documents.split(text)
+            for doc in file_docs:
+                node = doc.compose()
+                if not documents.is_empty(node):
+                    assert node is not None
+                    source = _Source(_ref(node), FileRef(config.path, doc.index))
+                    maps.add(_data(node, source, maps), source)
+        except ReadError as err:
+            maps.results.append(Result(Severity.ERROR, f"{config.path}: {err}"))
+
+
+def _data(node: Node, source: _Source, maps: _Maps) -> object:
+    try:
+        return nodes.to_data(node)
+    except nodes.ConfigDataError as err:
+        maps.results.append(Result(Severity.ERROR, str(err), source.resource, file=source.file))
+        return None
+
+
+def _is_imagemap(node: Node | None) -> bool:
+    return documents.kind_of(node) == (imagemap.TILT, "ImageMap")
+
+
+def _options(maps: _Maps, strict: bool) -> Options:
+    return Options(
+        pull_policy=maps.pull_policy or imagemap.PullPolicy.MATCHED,
+        strict=strict or bool(maps.strict),
+    )
+
+
+def _usable(maps: _Maps, config_maps: list[Node]) -> list[ImageMap]:
+    """Enabled, built ImageMaps, in order; results for the ones left out."""
+    usable = []
+    for m in maps.maps.values():
+        origin = maps.origin[m.name]
+        if m.disable_source and _disabled(m, config_maps, origin, maps.results):
+            continue
+        if m.inject is None:
+            maps.results.append(
+                Result(
+                    Severity.WARNING,
+                    f'ImageMap "{m.name}" has not been built (no status.imageFromCluster or '
+                    "status.image); skipped",
+                    origin.resource,
+                    file=origin.file,
+                )
+            )
+            continue
+        usable.append(m)
+    return usable
+
+
+def _disabled(m: ImageMap, config_maps: list[Node], origin: _Source, out: list[Result]) -> bool:
+    """SPEC §5 disableSource: the named ConfigMap's data[key], read with Go's ParseBool."""
+    assert m.disable_source is not None
+    name, key = m.disable_source
+    found = [
+        c
+        for c in config_maps
+        if nodes.scalar_str(nodes.get(nodes.get(c, "metadata"), "name")) == name
+    ]
+    value = nodes.scalar_str(nodes.get(nodes.get(found[-1], "data"), key)) if found else None
+    problem = (
+        f'ConfigMap "{name}" is not among the items'
+        if not found
+        else f'ConfigMap "{name}" has no data key "{key}"'
+        if value is None
+        else None
+        if value in _GO_TRUE | _GO_FALSE
+        else f'ConfigMap "{name}" data "{key}" is {json.dumps(value)}, not a boolean'
+    )
+    if problem:
+        out.append(
+            Result(
+                Severity.WARNING,
+                f'ImageMap "{m.name}" stays enabled: {problem}',
+                origin.resource,
+                "spec.disableSource",
+                file=origin.file,
+            )
+        )
+        return False
+    if value in _GO_TRUE:
+        out.append(
+            Result(
+                Severity.INFO,
+                f'ImageMap "{m.name}" is disabled by ConfigMap "{name}"',
+                origin.resource,
+                "spec.disableSource",
+                file=origin.file,
+            )
+        )
+        return True
+    return False
+
+
+def _unused(maps: _Maps, usable: list[ImageMap], used: set[str], options: Options) -> None:
+    severity = Severity.ERROR if options.strict else Severity.WARNING
+    for m in usable:
+        if m.name not in used:
+            origin = maps.origin[m.name]
+            maps.results.append(
+                Result(
+                    severity,
+                    f'ImageMap "{m.name}" matched no image (selector '
+                    f"{json.dumps(m.selector.ref.familiar_string())}"
+                    f"{', matchExact' if m.selector.exact else ''})",
+                    origin.resource,
+                    file=origin.file,
+                )
+            )
+
+
+def _needles(usable: list[ImageMap]) -> set[str]:
+    """Text every spelling of a matching reference contains: the familiar names."""
+    out = set()
+    for m in usable:
+        assert m.inject is not None
+        out |= {m.selector.ref.familiar_name(), m.inject.familiar_name()}
+    return out
+
+
+# --- objects ---------------------------------------------------------------------------
+
+
+def _ref(node: Node) -> ResourceRef | None:
+    api_version, kind = documents.kind_of(node)
+    metadata = nodes.get(node, "metadata")
+    name = nodes.scalar_str(nodes.get(metadata, "name")) or ""
+    if not (api_version or kind or name):
+        return None
+    namespace = nodes.scalar_str(nodes.get(metadata, "namespace")) or ""
+    return ResourceRef(api_version, kind, name, namespace)
+
+
+def _annotation(node: Node, *keys: str) -> str | None:
+    annotations = nodes.get(nodes.get(node, "metadata"), "annotations")
+    for key in keys:
+        value = nodes.scalar_str(nodes.get(annotations, key))
+        if value is not None:
+            return value
+    return None
+
+
+def _objects(node: Node) -> Iterator[tuple[Node, str]]:
+    """The object, or a v1 List's items (processed like documents of their own)."""
+    if documents.kind_of(node) == ("v1", "List"):
+        for index, item in nodes.items(nodes.get(node, "items")):
+            yield item, field_path(["items", index])
+    else:
+        yield node, ""
+
+
+def _process(
+    node: Node,
+    text: str,
+    file: FileRef | None,
+    usable: list[ImageMap],
+    options: Options,
+    used: set[str],
+    results: list[Result],
+) -> list[Edit]:
+    out: list[Edit] = []
+    for obj, _ in _objects(node):
+        if not isinstance(obj, MappingNode) or is_crd(obj):
+            continue
+        outcome = inject(Target(obj, text, _ref(obj), file), usable, options)
+        out += outcome.edits
+        results += outcome.results
+        used |= outcome.used
+    return out
+
+
+# --- stream mode -----------------------------------------------------------------------
+
+
+def _run_stream(
+    bom: str, docs: list[Document], files: Sequence[ConfigFile], strict: bool
+) -> Output:
+    maps, errors = _Maps(), []
+    _gather(files, maps)
+    imagemap_docs = set()
+    for doc in docs:
+        if "ImageMap" in doc.text:
+            try:
+                node = doc.compose()
+            except ReadError as err:
+                errors.append(Result(Severity.ERROR, str(err)))
+                continue
+            if _is_imagemap(node):
+                assert node is not None
+                imagemap_docs.add(doc.index)
+                source = _Source(_ref(node), _helm_file(doc, node, docs))
+                maps.add(_data(node, source, maps), source)
+    options = _options(maps, strict)
+    wants_config_maps = any(m.disable_source for m in maps.maps.values())
+    config_maps = [
+        n
+        for d in docs
+        if wants_config_maps and "ConfigMap" in d.text
+        for n in [_try_compose(d, errors)]
+        if n is not None and documents.kind_of(n) == ("v1", "ConfigMap")
+    ]
+    usable = _usable(maps, config_maps) if not _has_error(maps.results) else []
+    needles = _needles(usable)
+    used: set[str] = set()
+    results: list[Result] = []
+    pieces = []
+    for doc in docs:
+        if doc.index in imagemap_docs:
+            continue
+        try:
+            if usable and _wanted(doc.text, needles, options):
+                node = doc.compose()
+                edits = []
+                if isinstance(node, MappingNode):
+                    file = _helm_file(doc, node, docs)
+                    edits = _process(node, doc.text, file, usable, options, used, results)
+                pieces.append(_splice(doc.text, edits))
+            else:
+                doc.check_syntax()
+                pieces.append(doc.text)
+        except ReadError as err:
+            errors.append(Result(Severity.ERROR, str(err)))
+    _unused(maps, usable, used, options)
+    all_results = errors + maps.results + results
+    if _has_error(all_results):
+        return Output(b"", all_results, krm=False)
+    return Output((bom + "".join(pieces)).encode(), all_results, krm=False)
+
+
+def _try_compose(doc: Document, errors: list[Result]) -> Node | None:
+    try:
+        return doc.compose()
+    except ReadError as err:
+        errors.append(Result(Severity.ERROR, str(err)))
+        return None
+
+
+def _wanted(text: str, needles: set[str], options: Options) -> bool:
+    """Whether a document can hold anything to rewrite or report (else: syntax check only)."""
+    if _CRD_KIND.search(text):
+        return False
+    if options.pull_policy is imagemap.PullPolicy.ALL and "ontainers" in text:
+        return True
+    return "image" in text or any(n in text for n in needles)
+
+
+def _helm_file(doc: Document, node: Node, docs: list[Document]) -> FileRef | None:
+    """Helm 3's `# Source:` comment, or Helm 4's filename annotation."""
+    path = doc.helm_source or _annotation(node, "postrenderer.helm.sh/postrender-filename")
+    if path is None:
+        return None
+    index = sum(1 for d in docs[: doc.index] if d.helm_source == path)
+    return FileRef(path, index)
+
+
+def _splice(text: str, edits: list[Edit]) -> str:
+    return apply(text, edits) if edits else text
+
+
+def _has_error(results: list[Result]) -> bool:
+    return exit_code(results) != 0
+
+
+# --- KRM mode --------------------------------------------------------------------------
+
+
+def _run_krm(bom: str, doc: Document, files: Sequence[ConfigFile], strict: bool) -> Output:
+    rl = resourcelist.read(doc)
+    maps = _Maps(results=list(rl.problems))
+    if rl.function_config is not None and not _empty_config(rl.function_config):
+        source = _Source(_ref(rl.function_config), None)
+        maps.add(_data(rl.function_config, source, maps), source)
+    _gather(files, maps)
+    for item in rl.items:
+        if _is_imagemap(item):
+            source = _Source(_ref(item), _krm_file(item))
+            maps.add(_data(item, source, maps), source)
+    options = _options(maps, strict)
+    config_maps = [i for i in rl.items if documents.kind_of(i) == ("v1", "ConfigMap")]
+    usable = _usable(maps, config_maps) if not _has_error(maps.results) else []
+    used: set[str] = set()
+    results: list[Result] = []
+    edits: list[Edit] = []
+    if usable:
+        for item in rl.items:
+            edits += _process(item, doc.text, _krm_file(item), usable, options, used, results)
+    _unused(maps, usable, used, options)
+    all_results = maps.results + results
+    text = resourcelist.write(doc, rl, edits, all_results)
+    return Output((bom + text).encode(), all_results, krm=True)
+
+
+def _empty_config(node: Node) -> bool:
+    """kpt's `function-input` ConfigMap with no data stands for no config at all."""
+    data = nodes.get(node, "data")
+    empty = documents.is_empty(data) or (isinstance(data, MappingNode) and not data.value)
+    return documents.kind_of(node) == ("v1", "ConfigMap") and empty
+
+
+def _krm_file(node: Node) -> FileRef | None:
+    path = _annotation(node, "internal.config.kubernetes.io/path", "config.kubernetes.io/path")
+    if path is None:
+        return None
+    index = _annotation(node, "internal.config.kubernetes.io/index", "config.kubernetes.io/index")
+    return FileRef(path, int(index) if index and index.isdigit() else 0)

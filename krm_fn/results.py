@@ -1,0 +1,98 @@
+"""Results: what the function reports, in the KRM `results` shape and as stderr lines.
+
+A `Result` says where (the resource, the field path inside it, the file it came from) and
+what. Severity decides the exit status: any `error` means 1 (`exit_code`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["FileRef", "ResourceRef", "Result", "Severity", "exit_code"]
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRef:
+    """The object a result is about, e.g. `apps/v1/Deployment/shop/web`."""
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str = ""
+
+    def __str__(self) -> str:
+        parts = [self.api_version, self.kind, self.namespace, self.name]
+        return "/".join(p for p in parts if p)
+
+    def to_data(self) -> dict[str, str]:
+        data = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
+        if self.namespace:
+            data["namespace"] = self.namespace
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """Where the object came from: kpt's path/index annotations, Helm's `# Source:`."""
+
+    path: str
+    index: int = 0
+
+    def to_data(self) -> dict[str, str | int]:
+        data: dict[str, str | int] = {"path": self.path}
+        if self.index:
+            data["index"] = self.index
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One KRM result. `field_path` is kpt-style (`spec.containers[0].image`)."""
+
+    severity: Severity
+    message: str
+    resource: ResourceRef | None = None
+    field_path: str = ""
+    current_value: str | None = None
+    proposed_value: str | None = None
+    file: FileRef | None = None
+
+    def __str__(self) -> str:
+        """The one-line form kpt prints: `[warning] apps/v1/Deployment/ns/name path: msg`."""
+        where = " ".join(w for w in (str(self.resource or ""), self.field_path) if w)
+        if not where and self.file:
+            where = self.file.path
+        return (
+            f"[{self.severity}] {where}: {self.message}"
+            if where
+            else (f"[{self.severity}] {self.message}")
+        )
+
+    def to_data(self) -> dict[str, object]:
+        """The KRM `results[]` entry (functions-spec.md), severity always explicit."""
+        data: dict[str, object] = {"message": self.message, "severity": str(self.severity)}
+        if self.resource:
+            data["resourceRef"] = self.resource.to_data()
+        if self.field_path and self.resource:
+            field: dict[str, str] = {"path": self.field_path}
+            if self.current_value is not None:
+                field["currentValue"] = self.current_value
+            if self.proposed_value is not None:
+                field["proposedValue"] = self.proposed_value
+            data["field"] = field
+        if self.file:
+            data["file"] = self.file.to_data()
+        return data
+
+
+def exit_code(results: Iterable[Result]) -> int:
+    """1 when any result is an error, else 0 (kyaml `Results.ExitCode`)."""
+    return 1 if any(r.severity is Severity.ERROR for r in results) else 0
