@@ -38,6 +38,8 @@ _MARKER = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.M)
 _DIRECTIVES_TAIL = re.compile(
     r"^\.\.\.[ \t]*(?:#[^\n]*)?\r?\n((?:%[^\n]*\n|#[^\n]*\n|[ \t]*\r?\n)*)\Z", re.M
 )
+# A stream that opens with directives: they belong to the first `---` document.
+_DIRECTIVES_ONLY = re.compile(r"(?:%[^\n]*\n)(?:%[^\n]*\n|#[^\n]*\n|[ \t]*\r?\n)*")
 _SOURCE = re.compile(r"---[^\n]*\n# Source: ([^\r\n]+)")
 
 
@@ -81,16 +83,28 @@ class Document:
         try:
             return parse()
         except yaml.MarkedYAMLError as err:
-            mark = err.problem_mark or err.context_mark
-            where = ""
-            if mark is not None:
-                where = f", line {self.first_line + mark.line + 1}, column {mark.column + 1}"
-            what = " ".join(p for p in (err.context, err.problem) if p)
-            raise ReadError(f"{self.label()}{where}: {what}") from None
+            raise ReadError(self._describe(err)) from None
         except yaml.YAMLError as err:
             raise ReadError(f"{self.label()}: {err}") from None
         except RecursionError:
             raise ReadError(f"{self.label()}: nesting is too deep") from None
+
+    def _describe(self, err: yaml.MarkedYAMLError) -> str:
+        """`document 2, line 9, column 1: found character '\\t' that cannot start any token
+        (while scanning for the next token)`: positions in the whole stream, 1-based."""
+        problem = err.problem or "invalid YAML"
+        mark = err.problem_mark
+        if mark is not None and problem.startswith("found character that"):
+            problem = problem.replace("character", f"character {self.text[mark.index]!r}", 1)
+        message = f"{self.label()}{self._at(mark)}: {problem}"
+        if err.context:
+            message += f" ({err.context}{self._at(err.context_mark, ' at')})"
+        return message
+
+    def _at(self, mark: yaml.Mark | None, prefix: str = ",") -> str:
+        if mark is None:
+            return ""
+        return f"{prefix} line {self.first_line + mark.line + 1}, column {mark.column + 1}"
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -115,7 +129,7 @@ def split(text: str) -> list[Document]:
         tail = _DIRECTIVES_TAIL.search(text, starts[-1], start)
         if tail and "%" in tail.group(1):
             start = tail.start(1) + tail.group(1).index("%")
-        if start > starts[-1]:
+        if start > starts[-1] and not _DIRECTIVES_ONLY.fullmatch(text, starts[-1], start):
             starts.append(start)
     starts.append(len(text))
     docs = []

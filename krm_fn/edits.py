@@ -108,7 +108,7 @@ def replace_scalar(text: str, node: ScalarNode, value: str) -> Edit:
     end = node.end_mark.index
     style = node.style or ""
     if style in ("|", ">"):  # block scalar: replace from its indicator to its last text
-        end = start + len(text[start:end].rstrip())
+        end = text_end(text, node)
         style = '"'
     return Edit(start, end, 0, render_scalar(value, style))
 
@@ -139,7 +139,7 @@ def insert_after(
 ) -> Edit:
     """Insert `key: value` text (`entry`, may span lines) after the entry `anchor`."""
     key, value = anchor
-    end = text_end(value)
+    end = text_end(text, value)
     if mapping.flow_style:
         return Edit(end, end, rank, ", " + entry)
     newline = text.find("\n", end)
@@ -154,11 +154,11 @@ def remove_entry(text: str, mapping: MappingNode, key: ScalarNode) -> Edit:
     """Remove the entry named by `key` node, with its line when it has a line of its own."""
     pairs = mapping.value
     index = next(i for i, (k, _) in enumerate(pairs) if k is key)
-    end = text_end(pairs[index][1])
+    end = text_end(text, pairs[index][1])
     if index + 1 < len(pairs) and (mapping.flow_style or not _starts_line(text, key)):
         return Edit(key.start_mark.index, pairs[index + 1][0].start_mark.index, 0, "")
     if mapping.flow_style:
-        return Edit(text_end(pairs[index - 1][1]), end, 0, "")
+        return Edit(text_end(text, pairs[index - 1][1]), end, 0, "")
     line_start = text.rfind("\n", 0, key.start_mark.index) + 1
     newline = text.find("\n", end)
     return Edit(line_start, len(text) if newline == -1 else newline + 1, 0, "")
@@ -169,9 +169,13 @@ def _starts_line(text: str, node: Node) -> bool:
     return text[line_start : node.start_mark.index].strip() == ""
 
 
-def text_end(node: Node) -> int:
-    """Where a node's text ends (block collections' end marks run into the next line)."""
+def text_end(text: str, node: Node) -> int:
+    """Where a node's text ends: block collections' and block scalars' end marks run on
+    into the lines that follow; the text itself ends at their last character."""
     if isinstance(node, MappingNode | SequenceNode) and not node.flow_style:
         last = nodes.last_scalar(node)
-        return last.end_mark.index if last else node.start_mark.index
-    return int(node.end_mark.index)
+        return text_end(text, last) if last else int(node.start_mark.index)
+    end = int(node.end_mark.index)
+    if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+        return node.start_mark.index + len(text[node.start_mark.index : end].rstrip())
+    return end

@@ -77,6 +77,7 @@ class ImageMap:
     override_args: tuple[str, ...] | None = None
     disable_source: tuple[str, str] | None = None  # ConfigMap (name, key)
     content: str = ""  # canonical spec and status, to compare same-named maps
+    location: str = ""  # where it sits in its config object, e.g. `items[2]`
 
     @property
     def injected(self) -> str:
@@ -128,8 +129,7 @@ def load(data: object) -> Config:
 
 def _load_imagemap(obj: dict[str, Any]) -> Config:
     config = Config(problems=check(Shape.IMAGEMAP, obj))
-    if not config.problems:
-        _add_imagemap(config, obj, [])
+    _add_imagemap(config, obj, [], valid=not config.problems)
     return config
 
 
@@ -148,8 +148,8 @@ def _load_list(shape: Shape | None) -> Callable[[dict[str, Any]], Config]:
             problems = check(Shape.IMAGEMAP, item)
             if shape is None:  # an ImageMapList's schema has reported them already
                 config.problems += [_prefixed(["items", index], p) for p in problems]
-            if not problems:
-                _add_imagemap(config, item, ["items", index])
+            if isinstance(item, dict):
+                _add_imagemap(config, item, ["items", index], valid=not problems)
         return config
 
     return load_list
@@ -157,10 +157,13 @@ def _load_list(shape: Shape | None) -> Callable[[dict[str, Any]], Config]:
 
 def _load_apply(obj: dict[str, Any]) -> Config:
     config = Config(problems=check(Shape.APPLYIMAGEMAPS, obj))
+    items = obj.get("imageMaps")
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict):
+            valid = not check(Shape.IMAGEMAP, item)
+            _add_imagemap(config, item, ["imageMaps", index], valid=valid)
     if config.problems:
         return config
-    for index, item in enumerate(obj.get("imageMaps", [])):
-        _add_imagemap(config, item, ["imageMaps", index])
     if "pullPolicy" in obj:
         config.pull_policy = PullPolicy(obj["pullPolicy"])
     if "strict" in obj:
@@ -181,15 +184,14 @@ def _load_configmap(obj: dict[str, Any]) -> Config:
     if not obj.get("data"):  # kpt sends an empty `function-input` ConfigMap with no args
         return Config()
     config = Config(problems=check(Shape.CONFIGMAP, obj))
-    if config.problems:
-        return config
-    data: dict[str, str] = obj["data"]
-    spec: dict[str, Any] = {"selector": data["selector"]}
+    valid = not config.problems
+    data: dict[str, Any] = obj["data"] if isinstance(obj["data"], dict) else {}
+    spec: dict[str, Any] = {"selector": data.get("selector")}
     for key in ("matchExact", "matchInEnvVars"):
         if key in data:
             spec[key] = data[key] == "true"
     for key, override in (("command", "overrideCommand"), ("args", "overrideArgs")):
-        if key in data:
+        if isinstance(data.get(key), str):
             words = _words(data[key])
             if words is None:
                 config.problems.append(
@@ -197,16 +199,19 @@ def _load_configmap(obj: dict[str, Any]) -> Config:
                 )
             else:
                 spec[override] = {key: words}
+    selector = data.get("selector")
     imagemap = {
-        "metadata": {"name": data.get("name") or sanitize_name(data["selector"])},
+        "metadata": {"name": data.get("name") or sanitize_name(str(selector))},
         "spec": spec,
-        "status": {"imageFromCluster": data["image"]},
+        "status": {"imageFromCluster": data.get("image")},
     }
     before = len(config.problems)
-    _add_imagemap(config, imagemap, [])
+    _add_imagemap(config, imagemap, [], valid=valid)
     config.problems[before:] = [
         Problem(_SHORTHAND_PATHS.get(p.path, p.path), p.message) for p in config.problems[before:]
     ]
+    if config.problems:
+        return config
     if "pullPolicy" in data:
         config.pull_policy = PullPolicy(data["pullPolicy"])
     if "strict" in data:
@@ -230,15 +235,23 @@ def _words(text: str) -> list[str] | None:
         return None
 
 
-def _add_imagemap(config: Config, obj: Mapping[str, Any], path: Sequence[str | int]) -> None:
-    """Semantic checks and construction of one schema-valid ImageMap."""
-    spec, status = obj["spec"], obj.get("status") or {}
-    selector = _parse(config, spec["selector"], [*path, "spec", "selector"], "selector")
+def _add_imagemap(
+    config: Config, obj: Mapping[str, Any], path: Sequence[str | int], valid: bool
+) -> None:
+    """Semantic checks of one ImageMap, on every field of the right type even when the
+    schema check failed (so all problems are reported), then, if all is well, the map."""
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
+    assert isinstance(spec, dict) and isinstance(status, dict)
+    before = len(config.problems)
+    selector = None
+    if isinstance(spec.get("selector"), str) and spec["selector"]:
+        selector = _parse(config, spec["selector"], [*path, "spec", "selector"], "selector")
     status_key = "imageFromCluster" if status.get("imageFromCluster") else "image"
     inject = None
-    if status.get(status_key):
+    if isinstance(status.get(status_key), str) and status[status_key]:
         inject = _parse(config, status[status_key], [*path, "status", status_key], "image")
-    if selector is None or (inject is None and status.get(status_key)):
+    if not valid or len(config.problems) > before or selector is None:
         return
     command, args = spec.get("overrideCommand"), spec.get("overrideArgs")
     disable = (spec.get("disableSource") or {}).get("configMap")
@@ -251,6 +264,7 @@ def _add_imagemap(config: Config, obj: Mapping[str, Any], path: Sequence[str | i
             override_command=None if command is None else tuple(command["command"]),
             override_args=None if args is None else tuple(args["args"]),
             disable_source=(disable["name"], disable["key"]) if disable else None,
+            location=field_path(path),
             content=json.dumps({"spec": spec, "status": status}, sort_keys=True),
         )
     )

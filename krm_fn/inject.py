@@ -282,7 +282,7 @@ def _set_scalar(
         return None
     if isinstance(entry[1], ScalarNode):
         return edits.replace_scalar(text, entry[1], value)
-    return Edit(entry[1].start_mark.index, edits.text_end(entry[1]), 0, value)
+    return Edit(entry[1].start_mark.index, edits.text_end(text, entry[1]), 0, value)
 
 
 def _set_list(text: str, container: Container, key: str, values: Sequence[str]) -> list[Edit]:
@@ -308,7 +308,7 @@ def _set_list(text: str, container: Container, key: str, values: Sequence[str]) 
         items = edits.render_list(
             values, ListStyle(), seq.start_mark.column, _eol(text, seq.start_mark.index)
         )
-        return [Edit(seq.start_mark.index, edits.text_end(seq), 0, items.lstrip())]
+        return [Edit(seq.start_mark.index, edits.text_end(text, seq), 0, items.lstrip())]
     style = _list_style(container)
     column = container.image.key.start_mark.column
     entry_text = (

@@ -69,6 +69,12 @@ class _Maps:
     strict: bool | None = None
     results: list[Result] = field(default_factory=list)
 
+    def report(self, severity: Severity, m: ImageMap, message: str, path: str = "") -> None:
+        """A result about ImageMap `m`, pointing into the config object it came from."""
+        origin = self.origin[m.name]
+        where = ".".join(p for p in (m.location, path) if p)
+        self.results.append(Result(severity, message, origin.resource, where, file=origin.file))
+
     def add(self, data: object, source: _Source) -> None:
         config = imagemap.load(data)
         self.results += [
@@ -91,6 +97,10 @@ class _Maps:
                 )
         self.pull_policy = self.pull_policy or config.pull_policy
         self.strict = config.strict if self.strict is None else self.strict
+
+
+def _name(node: Node) -> str | None:
+    return nodes.scalar_str(nodes.get(nodes.get(node, "metadata"), "name"))
 
 
 def run(data: bytes, files: Sequence[ConfigFile] = (), strict: bool = False) -> Output:
@@ -165,65 +175,48 @@ def _usable(maps: _Maps, config_maps: list[Node]) -> list[ImageMap]:
     """Enabled, built ImageMaps, in order; results for the ones left out."""
     usable = []
     for m in maps.maps.values():
-        origin = maps.origin[m.name]
-        if m.disable_source and _disabled(m, config_maps, origin, maps.results):
+        if m.disable_source and _disabled(m, config_maps, maps):
             continue
         if m.inject is None:
-            maps.results.append(
-                Result(
-                    Severity.WARNING,
-                    f'ImageMap "{m.name}" has not been built (no status.imageFromCluster or '
-                    "status.image); skipped",
-                    origin.resource,
-                    file=origin.file,
-                )
+            maps.report(
+                Severity.WARNING,
+                m,
+                f'ImageMap "{m.name}" has not been built (no status.imageFromCluster or '
+                "status.image); skipped",
             )
             continue
         usable.append(m)
     return usable
 
 
-def _disabled(m: ImageMap, config_maps: list[Node], origin: _Source, out: list[Result]) -> bool:
+def _disabled(m: ImageMap, config_maps: list[Node], maps: _Maps) -> bool:
     """SPEC §5 disableSource: the named ConfigMap's data[key], read with Go's ParseBool."""
     assert m.disable_source is not None
     name, key = m.disable_source
-    found = [
-        c
-        for c in config_maps
-        if nodes.scalar_str(nodes.get(nodes.get(c, "metadata"), "name")) == name
-    ]
+    found = [c for c in config_maps if _name(c) == name]
     value = nodes.scalar_str(nodes.get(nodes.get(found[-1], "data"), key)) if found else None
-    problem = (
-        f'ConfigMap "{name}" is not among the items'
-        if not found
-        else f'ConfigMap "{name}" has no data key "{key}"'
-        if value is None
-        else None
-        if value in _GO_TRUE | _GO_FALSE
-        else f'ConfigMap "{name}" data "{key}" is {json.dumps(value)}, not a boolean'
-    )
-    if problem:
-        out.append(
-            Result(
-                Severity.WARNING,
-                f'ImageMap "{m.name}" stays enabled: {problem}',
-                origin.resource,
-                "spec.disableSource",
-                file=origin.file,
-            )
-        )
-        return False
     if value in _GO_TRUE:
-        out.append(
-            Result(
-                Severity.INFO,
-                f'ImageMap "{m.name}" is disabled by ConfigMap "{name}"',
-                origin.resource,
-                "spec.disableSource",
-                file=origin.file,
-            )
+        maps.report(
+            Severity.INFO,
+            m,
+            f'ImageMap "{m.name}" is disabled by ConfigMap "{name}"',
+            "spec.disableSource",
         )
         return True
+    if value not in _GO_FALSE:
+        problem = (
+            f'ConfigMap "{name}" is not among the items'
+            if not found
+            else f'ConfigMap "{name}" has no data key "{key}"'
+            if value is None
+            else f'ConfigMap "{name}" data "{key}" is {json.dumps(value)}, not a boolean'
+        )
+        maps.report(
+            Severity.WARNING,
+            m,
+            f'ImageMap "{m.name}" stays enabled: {problem}',
+            "spec.disableSource",
+        )
     return False
 
 
@@ -231,16 +224,10 @@ def _unused(maps: _Maps, usable: list[ImageMap], used: set[str], options: Option
     severity = Severity.ERROR if options.strict else Severity.WARNING
     for m in usable:
         if m.name not in used:
-            origin = maps.origin[m.name]
-            maps.results.append(
-                Result(
-                    severity,
-                    f'ImageMap "{m.name}" matched no image (selector '
-                    f"{json.dumps(m.selector.ref.familiar_string())}"
-                    f"{', matchExact' if m.selector.exact else ''})",
-                    origin.resource,
-                    file=origin.file,
-                )
+            exact = ", matchExact" if m.selector.exact else ""
+            selector = json.dumps(m.selector.ref.familiar_string())
+            maps.report(
+                severity, m, f'ImageMap "{m.name}" matched no image (selector {selector}{exact})'
             )
 
 
@@ -355,7 +342,8 @@ def _run_stream(
                 pieces.append(doc.text)
         except ReadError as err:
             errors.append(Result(Severity.ERROR, str(err)))
-    _unused(maps, usable, used, options)
+    if not errors:  # a document that cannot be read may hold the match
+        _unused(maps, usable, used, options)
     all_results = errors + maps.results + results
     if _has_error(all_results):
         return Output(b"", all_results, krm=False)

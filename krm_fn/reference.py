@@ -150,6 +150,7 @@ _LOCALHOST: Final = "localhost"
 # The known digest algorithms and the length of their hex encoding (twice the hash size).
 _DIGEST_HEX_LENGTHS: Final = {"sha256": 64, "sha384": 96, "sha512": 128}
 
+# Go's error messages, verbatim: reference.go's sentinel errors, then go-digest's.
 _ERR_REFERENCE_INVALID_FORMAT: Final = "invalid reference format"
 _ERR_NAME_CONTAINS_UPPERCASE: Final = "repository name must be lowercase"
 _ERR_NAME_EMPTY: Final = "repository name must have at least one component"

@@ -95,7 +95,7 @@ def _block_results(
         return [Edit(remove.start, remove.end, 0, block)]
     if not block:
         return []
-    end = edits.text_end(root.value[-1][1]) if root.value else len(text)
+    end = edits.text_end(text, root.value[-1][1]) if root.value else len(text)
     newline = text.find("\n", end)
     if newline == -1:
         return [Edit(len(text), len(text), 0, eol + block.rstrip("\r\n"))]
@@ -112,7 +112,7 @@ def _flow_results(
         value = entry[1]
         if not data:
             return [edits.remove_entry(text, root, entry[0])]
-        return [Edit(value.start_mark.index, edits.text_end(value), 0, json.dumps(data))]
+        return [Edit(value.start_mark.index, edits.text_end(text, value), 0, json.dumps(data))]
     if not data:
         return []
     close = root.end_mark.index - 1

@@ -1,0 +1,139 @@
+"""One row for every place an image can live, and the places it must not be looked for.
+
+(kpt-functions-catalog's set-image shipped an `iniContainers` typo and a PodTemplate path
+that does not exist, because no test covered them: every location gets a row here.)
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from krm_fn.locate import Place, find
+from krm_fn.schema import field_path
+
+POD_SPEC = """\
+    containers:
+    - name: app
+      image: app:1
+"""
+
+
+def _obj(api_version: str, kind: str, body: str) -> str:
+    return f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: x\n{body}"
+
+
+def _indent(text: str, by: int) -> str:
+    return "".join(" " * by + line if line.strip() else line for line in text.splitlines(True))
+
+
+TEMPLATE = "spec:\n  template:\n    spec:\n" + _indent(POD_SPEC, 2)
+ROWS = [
+    ("Pod containers", _obj("v1", "Pod", "spec:\n" + POD_SPEC), ["spec.containers[0].image"]),
+    (
+        "Pod initContainers",
+        _obj("v1", "Pod", "spec:\n    initContainers:\n    - name: i\n      image: app:1\n"),
+        ["spec.initContainers[0].image"],
+    ),
+    (
+        "Pod ephemeralContainers",
+        _obj("v1", "Pod", "spec:\n    ephemeralContainers:\n    - name: e\n      image: app:1\n"),
+        ["spec.ephemeralContainers[0].image"],
+    ),
+    *[
+        (kind, _obj(api, kind, TEMPLATE), ["spec.template.spec.containers[0].image"])
+        for api, kind in [
+            ("apps/v1", "Deployment"),
+            ("apps/v1", "StatefulSet"),
+            ("apps/v1", "DaemonSet"),
+            ("apps/v1", "ReplicaSet"),
+            ("v1", "ReplicationController"),
+            ("batch/v1", "Job"),
+            ("extensions/v1beta1", "Deployment"),
+            ("argoproj.io/v1alpha1", "Rollout"),
+        ]
+    ],
+    (
+        "CronJob jobTemplate",
+        _obj(
+            "batch/v1",
+            "CronJob",
+            "spec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n"
+            + _indent(POD_SPEC, 6),
+        ),
+        ["spec.jobTemplate.spec.template.spec.containers[0].image"],
+    ),
+    (
+        "PodTemplate template.spec",
+        _obj("v1", "PodTemplate", "template:\n  spec:\n" + _indent(POD_SPEC, 0)),
+        ["template.spec.containers[0].image"],
+    ),
+    (
+        "Knative Service (CRD embedding a pod spec)",
+        _obj("serving.knative.dev/v1", "Service", TEMPLATE),
+        ["spec.template.spec.containers[0].image"],
+    ),
+    (
+        "image volume",
+        _obj(
+            "v1",
+            "Pod",
+            "spec:\n" + POD_SPEC + "    volumes:\n    - name: v\n      image:\n"
+            "        reference: data:1\n",
+        ),
+        ["spec.containers[0].image", "spec.volumes[0].image.reference"],
+    ),
+    (
+        "env value",
+        _obj(
+            "v1",
+            "Pod",
+            "spec:\n" + POD_SPEC + "      env:\n      - name: E\n        value: app:1\n"
+            "      - name: F\n        valueFrom: {secretKeyRef: {name: s, key: k}}\n",
+        ),
+        ["spec.containers[0].image", "spec.containers[0].env[0].value"],
+    ),
+    (
+        "v1 List item (found by the caller per item; the walk itself goes everywhere)",
+        _obj("v1", "List", "items:\n- kind: Pod\n  spec:\n" + _indent(POD_SPEC, 0)),
+        ["items[0].spec.containers[0].image"],
+    ),
+    (
+        "CustomResourceDefinition is never searched",
+        _obj("apiextensions.k8s.io/v1", "CustomResourceDefinition", "spec:\n" + POD_SPEC),
+        [],
+    ),
+    (
+        "containers that is not a list",
+        _obj("v1", "Pod", "spec:\n  containers: {image: app:1}\n"),
+        [],
+    ),
+    (
+        "container without an image",
+        _obj("v1", "Pod", "spec:\n  containers:\n  - name: a\n"),
+        [],
+    ),
+    (
+        "image reached through an alias is not an edit target",
+        "a: &img app:1\nspec:\n  containers:\n  - name: a\n    image: *img\n",
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "paths"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS])
+def test_find(text: str, paths: list[str]) -> None:
+    located = find(yaml.compose(text, Loader=yaml.CSafeLoader), env=True)
+    assert [field_path(f.path) for f in located.fields] == paths
+
+
+def test_env_only_on_request() -> None:
+    text = "spec:\n  containers:\n  - image: a\n    env:\n    - {name: E, value: a}\n"
+    located = find(yaml.compose(text, Loader=yaml.CSafeLoader), env=False)
+    assert [f.place for f in located.fields] == [Place.CONTAINER]
+
+
+def test_non_string_image_is_located_but_has_no_value() -> None:
+    text = "spec:\n  containers:\n  - image: 8080\n"
+    (field,) = find(yaml.compose(text, Loader=yaml.CSafeLoader), env=False).fields
+    assert field.value is None
