@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BIN := $(CURDIR)/.cache/bin
 export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: example test lint tools bench
+.PHONY: example test lint tools bench validators
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -29,3 +29,6 @@ test: $(VENV)/.installed tools lint
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py
+
+validators: $(VENV)/.installed
+	$(PY) scripts/gen_validators.py

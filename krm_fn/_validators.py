@@ -14,441 +14,59 @@ class JsonSchemaValueException(ValueError):
         self.rule = rule
 
 
-NoneType = type(None)
 
+NoneType = type(None)
 
 def validate_https___apply_imagemaps_dev_schemas_all(data, custom_formats={}, name_prefix=None):
     data_any_of_count1 = 0
     if not data_any_of_count1:
         try:
-            validate_https___apply_imagemaps_dev_schemas_imagemap_schema_json(
-                data, custom_formats, (name_prefix or "data") + ""
-            )
+            validate_https___apply_imagemaps_dev_schemas_imagemap_schema_json(data, custom_formats, (name_prefix or "data") + "")
             data_any_of_count1 += 1
-        except JsonSchemaValueException:
-            pass
+        except JsonSchemaValueException: pass
     if not data_any_of_count1:
         try:
-            validate_https___apply_imagemaps_dev_schemas_imagemaplist_schema_json(
-                data, custom_formats, (name_prefix or "data") + ""
-            )
+            validate_https___apply_imagemaps_dev_schemas_imagemaplist_schema_json(data, custom_formats, (name_prefix or "data") + "")
             data_any_of_count1 += 1
-        except JsonSchemaValueException:
-            pass
+        except JsonSchemaValueException: pass
     if not data_any_of_count1:
         try:
-            validate_https___apply_imagemaps_dev_schemas_applyimagemaps_schema_json(
-                data, custom_formats, (name_prefix or "data") + ""
-            )
+            validate_https___apply_imagemaps_dev_schemas_applyimagemaps_schema_json(data, custom_formats, (name_prefix or "data") + "")
             data_any_of_count1 += 1
-        except JsonSchemaValueException:
-            pass
+        except JsonSchemaValueException: pass
     if not data_any_of_count1:
         try:
-            validate_https___apply_imagemaps_dev_schemas_configmap_schema_json(
-                data, custom_formats, (name_prefix or "data") + ""
-            )
+            validate_https___apply_imagemaps_dev_schemas_configmap_schema_json(data, custom_formats, (name_prefix or "data") + "")
             data_any_of_count1 += 1
-        except JsonSchemaValueException:
-            pass
+        except JsonSchemaValueException: pass
     if not data_any_of_count1:
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " cannot be validated by any definition",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition={
-                "$id": "https://apply-imagemaps.dev/schemas/all",
-                "anyOf": [
-                    {
-                        "$schema": "https://json-schema.org/draft/2020-12/schema",
-                        "$id": "https://apply-imagemaps.dev/schemas/imagemap.schema.json",
-                        "title": "ImageMap (tilt.dev/v1alpha1)",
-                        "description": "Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.",
-                        "type": "object",
-                        "required": ["metadata", "spec"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                            "kind": {"const": "ImageMap"},
-                            "metadata": {
-                                "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                                "type": "object",
-                                "properties": {"name": {"type": "string", "minLength": 1}},
-                                "required": ["name"],
-                            },
-                            "spec": {
-                                "type": "object",
-                                "required": ["selector"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "selector": {
-                                        "type": "string",
-                                        "minLength": 1,
-                                        "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                    },
-                                    "matchExact": {
-                                        "type": "boolean",
-                                        "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                    },
-                                    "matchInEnvVars": {
-                                        "type": "boolean",
-                                        "description": "Also replace container env values that are exactly a matching reference.",
-                                    },
-                                    "overrideCommand": {
-                                        "type": "object",
-                                        "required": ["command"],
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "command": {
-                                                "type": "array",
-                                                "items": {"type": "string"},
-                                                "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                            }
-                                        },
-                                    },
-                                    "overrideArgs": {
-                                        "type": "object",
-                                        "required": ["args"],
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "args": {
-                                                "type": "array",
-                                                "items": {"type": "string"},
-                                                "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                            }
-                                        },
-                                    },
-                                    "disableSource": {
-                                        "type": "object",
-                                        "required": ["configMap"],
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "configMap": {
-                                                "type": "object",
-                                                "required": ["name", "key"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "name": {"type": "string", "minLength": 1},
-                                                    "key": {"type": "string", "minLength": 1},
-                                                },
-                                                "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                            }
-                                        },
-                                    },
-                                },
-                            },
-                            "status": {
-                                "type": "object",
-                                "additionalProperties": False,
-                                "properties": {
-                                    "image": {
-                                        "type": "string",
-                                        "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                                    },
-                                    "imageFromCluster": {
-                                        "type": "string",
-                                        "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                                    },
-                                    "imageFromLocal": {
-                                        "type": "string",
-                                        "description": "The built image as seen from the local network (not used).",
-                                    },
-                                    "buildStartTime": {
-                                        "type": "string",
-                                        "description": "When the build started (not used).",
-                                    },
-                                },
-                            },
-                        },
-                    },
-                    {
-                        "$schema": "https://json-schema.org/draft/2020-12/schema",
-                        "$id": "https://apply-imagemaps.dev/schemas/imagemaplist.schema.json",
-                        "title": "ImageMapList (tilt.dev/v1alpha1)",
-                        "type": "object",
-                        "required": ["apiVersion", "kind", "items"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                            "kind": {"const": "ImageMapList"},
-                            "metadata": {"type": "object"},
-                            "items": {"type": "array", "items": {"$ref": "imagemap.schema.json"}},
-                        },
-                    },
-                    {
-                        "$schema": "https://json-schema.org/draft/2020-12/schema",
-                        "$id": "https://apply-imagemaps.dev/schemas/applyimagemaps.schema.json",
-                        "title": "ApplyImageMaps (fn.apply-imagemaps.dev/v1alpha1)",
-                        "description": "The function's own config: inline ImageMaps and options.",
-                        "type": "object",
-                        "required": ["apiVersion", "kind"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "apiVersion": {"const": "fn.apply-imagemaps.dev/v1alpha1"},
-                            "kind": {"const": "ApplyImageMaps"},
-                            "metadata": {
-                                "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                                "type": "object",
-                                "properties": {"name": {"type": "string", "minLength": 1}},
-                            },
-                            "imageMaps": {
-                                "type": "array",
-                                "items": {"$ref": "imagemap.schema.json"},
-                                "description": "ImageMaps, applied in order, e.g. [{metadata: {name: app}, spec: {selector: app}, status: {image: 'localhost:5000/app:tilt-1'}}].",
-                            },
-                            "pullPolicy": {
-                                "enum": ["matched", "all", "preserve"],
-                                "description": "matched (default): imagePullPolicy IfNotPresent on containers whose image was injected; all: on every container (Tilt's rule); preserve: never.",
-                            },
-                            "strict": {
-                                "type": "boolean",
-                                "description": "Unused ImageMaps and images that do not parse are errors, not warnings.",
-                            },
-                        },
-                    },
-                    {
-                        "$schema": "https://json-schema.org/draft/2020-12/schema",
-                        "$id": "https://apply-imagemaps.dev/schemas/configmap.schema.json",
-                        "title": "ConfigMap shorthand (v1 ConfigMap, kpt `-- key=value` arguments)",
-                        "description": "One ImageMap and the options as string data: `kpt fn eval --exec apply-imagemaps -- selector=app image=localhost:5000/app:tilt-1`.",
-                        "type": "object",
-                        "required": ["apiVersion", "kind", "data"],
-                        "properties": {
-                            "apiVersion": {"const": "v1"},
-                            "kind": {"const": "ConfigMap"},
-                            "metadata": {
-                                "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                                "type": "object",
-                                "properties": {"name": {"type": "string", "minLength": 1}},
-                            },
-                            "data": {
-                                "type": "object",
-                                "required": ["selector", "image"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "selector": {
-                                        "type": "string",
-                                        "minLength": 1,
-                                        "description": "spec.selector",
-                                    },
-                                    "image": {
-                                        "type": "string",
-                                        "minLength": 1,
-                                        "description": "The built image (status.imageFromCluster).",
-                                    },
-                                    "name": {
-                                        "type": "string",
-                                        "minLength": 1,
-                                        "description": "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming).",
-                                    },
-                                    "matchExact": {
-                                        "enum": ["true", "false"],
-                                        "description": "spec.matchExact",
-                                    },
-                                    "matchInEnvVars": {
-                                        "enum": ["true", "false"],
-                                        "description": "spec.matchInEnvVars",
-                                    },
-                                    "command": {
-                                        "type": "string",
-                                        "description": 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.',
-                                    },
-                                    "args": {
-                                        "type": "string",
-                                        "description": "spec.overrideArgs.args, written like command.",
-                                    },
-                                    "pullPolicy": {"enum": ["matched", "all", "preserve"]},
-                                    "strict": {"enum": ["true", "false"]},
-                                },
-                            },
-                        },
-                    },
-                ],
-            },
-            rule="anyOf",
-        )
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " cannot be validated by any definition", value=data, name="" + (name_prefix or "data") + "", definition={'$id': 'https://apply-imagemaps.dev/schemas/all', 'anyOf': [{'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemap.schema.json', 'title': 'ImageMap (tilt.dev/v1alpha1)', 'description': 'Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.', 'type': 'object', 'required': ['metadata', 'spec'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, 'spec': {'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, 'status': {'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}}}, {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemaplist.schema.json', 'title': 'ImageMapList (tilt.dev/v1alpha1)', 'type': 'object', 'required': ['apiVersion', 'kind', 'items'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMapList'}, 'metadata': {'type': 'object'}, 'items': {'type': 'array', 'items': {'$ref': 'imagemap.schema.json'}}}}, {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/applyimagemaps.schema.json', 'title': 'ApplyImageMaps (fn.apply-imagemaps.dev/v1alpha1)', 'description': "The function's own config: inline ImageMaps and options.", 'type': 'object', 'required': ['apiVersion', 'kind'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'fn.apply-imagemaps.dev/v1alpha1'}, 'kind': {'const': 'ApplyImageMaps'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}}, 'imageMaps': {'type': 'array', 'items': {'$ref': 'imagemap.schema.json'}, 'description': "ImageMaps, applied in order, e.g. [{metadata: {name: app}, spec: {selector: app}, status: {image: 'localhost:5000/app:tilt-1'}}]."}, 'pullPolicy': {'enum': ['matched', 'all', 'preserve'], 'description': "matched (default): imagePullPolicy IfNotPresent on containers whose image was injected; all: on every container (Tilt's rule); preserve: never."}, 'strict': {'type': 'boolean', 'description': 'Unused ImageMaps and images that do not parse are errors, not warnings.'}}}, {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/configmap.schema.json', 'title': 'ConfigMap shorthand (v1 ConfigMap, kpt `-- key=value` arguments)', 'description': 'One ImageMap and the options as string data: `kpt fn eval --exec apply-imagemaps -- selector=app image=localhost:5000/app:tilt-1`.', 'type': 'object', 'required': ['apiVersion', 'kind', 'data'], 'properties': {'apiVersion': {'const': 'v1'}, 'kind': {'const': 'ConfigMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}}, 'data': {'type': 'object', 'required': ['selector', 'image'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'spec.selector'}, 'image': {'type': 'string', 'minLength': 1, 'description': 'The built image (status.imageFromCluster).'}, 'name': {'type': 'string', 'minLength': 1, 'description': "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming)."}, 'matchExact': {'enum': ['true', 'false'], 'description': 'spec.matchExact'}, 'matchInEnvVars': {'enum': ['true', 'false'], 'description': 'spec.matchInEnvVars'}, 'command': {'type': 'string', 'description': 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.'}, 'args': {'type': 'string', 'description': 'spec.overrideArgs.args, written like command.'}, 'pullPolicy': {'enum': ['matched', 'all', 'preserve']}, 'strict': {'enum': ['true', 'false']}}}}}]}, rule='anyOf')
     return data
 
-
-def validate_https___apply_imagemaps_dev_schemas_configmap_schema_json(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___apply_imagemaps_dev_schemas_configmap_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition={
-                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "$id": "https://apply-imagemaps.dev/schemas/configmap.schema.json",
-                "title": "ConfigMap shorthand (v1 ConfigMap, kpt `-- key=value` arguments)",
-                "description": "One ImageMap and the options as string data: `kpt fn eval --exec apply-imagemaps -- selector=app image=localhost:5000/app:tilt-1`.",
-                "type": "object",
-                "required": ["apiVersion", "kind", "data"],
-                "properties": {
-                    "apiVersion": {"const": "v1"},
-                    "kind": {"const": "ConfigMap"},
-                    "metadata": {
-                        "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                        "type": "object",
-                        "properties": {"name": {"type": "string", "minLength": 1}},
-                    },
-                    "data": {
-                        "type": "object",
-                        "required": ["selector", "image"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "selector": {
-                                "type": "string",
-                                "minLength": 1,
-                                "description": "spec.selector",
-                            },
-                            "image": {
-                                "type": "string",
-                                "minLength": 1,
-                                "description": "The built image (status.imageFromCluster).",
-                            },
-                            "name": {
-                                "type": "string",
-                                "minLength": 1,
-                                "description": "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming).",
-                            },
-                            "matchExact": {
-                                "enum": ["true", "false"],
-                                "description": "spec.matchExact",
-                            },
-                            "matchInEnvVars": {
-                                "enum": ["true", "false"],
-                                "description": "spec.matchInEnvVars",
-                            },
-                            "command": {
-                                "type": "string",
-                                "description": 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.',
-                            },
-                            "args": {
-                                "type": "string",
-                                "description": "spec.overrideArgs.args, written like command.",
-                            },
-                            "pullPolicy": {"enum": ["matched", "all", "preserve"]},
-                            "strict": {"enum": ["true", "false"]},
-                        },
-                    },
-                },
-            },
-            rule="type",
-        )
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/configmap.schema.json', 'title': 'ConfigMap shorthand (v1 ConfigMap, kpt `-- key=value` arguments)', 'description': 'One ImageMap and the options as string data: `kpt fn eval --exec apply-imagemaps -- selector=app image=localhost:5000/app:tilt-1`.', 'type': 'object', 'required': ['apiVersion', 'kind', 'data'], 'properties': {'apiVersion': {'const': 'v1'}, 'kind': {'const': 'ConfigMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}}, 'data': {'type': 'object', 'required': ['selector', 'image'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'spec.selector'}, 'image': {'type': 'string', 'minLength': 1, 'description': 'The built image (status.imageFromCluster).'}, 'name': {'type': 'string', 'minLength': 1, 'description': "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming)."}, 'matchExact': {'enum': ['true', 'false'], 'description': 'spec.matchExact'}, 'matchInEnvVars': {'enum': ['true', 'false'], 'description': 'spec.matchInEnvVars'}, 'command': {'type': 'string', 'description': 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.'}, 'args': {'type': 'string', 'description': 'spec.overrideArgs.args, written like command.'}, 'pullPolicy': {'enum': ['matched', 'all', 'preserve']}, 'strict': {'enum': ['true', 'false']}}}}}, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["apiVersion", "kind", "data"]) - data.keys()
+        data__missing_keys = set(['apiVersion', 'kind', 'data']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition={
-                    "$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "$id": "https://apply-imagemaps.dev/schemas/configmap.schema.json",
-                    "title": "ConfigMap shorthand (v1 ConfigMap, kpt `-- key=value` arguments)",
-                    "description": "One ImageMap and the options as string data: `kpt fn eval --exec apply-imagemaps -- selector=app image=localhost:5000/app:tilt-1`.",
-                    "type": "object",
-                    "required": ["apiVersion", "kind", "data"],
-                    "properties": {
-                        "apiVersion": {"const": "v1"},
-                        "kind": {"const": "ConfigMap"},
-                        "metadata": {
-                            "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                            "type": "object",
-                            "properties": {"name": {"type": "string", "minLength": 1}},
-                        },
-                        "data": {
-                            "type": "object",
-                            "required": ["selector", "image"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "selector": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "spec.selector",
-                                },
-                                "image": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "The built image (status.imageFromCluster).",
-                                },
-                                "name": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming).",
-                                },
-                                "matchExact": {
-                                    "enum": ["true", "false"],
-                                    "description": "spec.matchExact",
-                                },
-                                "matchInEnvVars": {
-                                    "enum": ["true", "false"],
-                                    "description": "spec.matchInEnvVars",
-                                },
-                                "command": {
-                                    "type": "string",
-                                    "description": 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.',
-                                },
-                                "args": {
-                                    "type": "string",
-                                    "description": "spec.overrideArgs.args, written like command.",
-                                },
-                                "pullPolicy": {"enum": ["matched", "all", "preserve"]},
-                                "strict": {"enum": ["true", "false"]},
-                            },
-                        },
-                    },
-                },
-                rule="required",
-            )
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/configmap.schema.json', 'title': 'ConfigMap shorthand (v1 ConfigMap, kpt `-- key=value` arguments)', 'description': 'One ImageMap and the options as string data: `kpt fn eval --exec apply-imagemaps -- selector=app image=localhost:5000/app:tilt-1`.', 'type': 'object', 'required': ['apiVersion', 'kind', 'data'], 'properties': {'apiVersion': {'const': 'v1'}, 'kind': {'const': 'ConfigMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}}, 'data': {'type': 'object', 'required': ['selector', 'image'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'spec.selector'}, 'image': {'type': 'string', 'minLength': 1, 'description': 'The built image (status.imageFromCluster).'}, 'name': {'type': 'string', 'minLength': 1, 'description': "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming)."}, 'matchExact': {'enum': ['true', 'false'], 'description': 'spec.matchExact'}, 'matchInEnvVars': {'enum': ['true', 'false'], 'description': 'spec.matchInEnvVars'}, 'command': {'type': 'string', 'description': 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.'}, 'args': {'type': 'string', 'description': 'spec.overrideArgs.args, written like command.'}, 'pullPolicy': {'enum': ['matched', 'all', 'preserve']}, 'strict': {'enum': ['true', 'false']}}}}}, rule='required')
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
             data__apiVersion = data["apiVersion"]
             if data__apiVersion != "v1":
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".apiVersion must be same as const definition: v1",
-                    value=data__apiVersion,
-                    name="" + (name_prefix or "data") + ".apiVersion",
-                    definition={"const": "v1"},
-                    rule="const",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiVersion must be same as const definition: v1", value=data__apiVersion, name="" + (name_prefix or "data") + ".apiVersion", definition={'const': 'v1'}, rule='const')
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if data__kind != "ConfigMap":
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".kind must be same as const definition: ConfigMap",
-                    value=data__kind,
-                    name="" + (name_prefix or "data") + ".kind",
-                    definition={"const": "ConfigMap"},
-                    rule="const",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be same as const definition: ConfigMap", value=data__kind, name="" + (name_prefix or "data") + ".kind", definition={'const': 'ConfigMap'}, rule='const')
         if "metadata" in data_keys:
             data_keys.remove("metadata")
             data__metadata = data["metadata"]
             if not isinstance(data__metadata, (dict)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".metadata must be object",
-                    value=data__metadata,
-                    name="" + (name_prefix or "data") + ".metadata",
-                    definition={
-                        "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                        "type": "object",
-                        "properties": {"name": {"type": "string", "minLength": 1}},
-                    },
-                    rule="type",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata must be object", value=data__metadata, name="" + (name_prefix or "data") + ".metadata", definition={'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}}, rule='type')
             data__metadata_is_dict = isinstance(data__metadata, dict)
             if data__metadata_is_dict:
                 data__metadata_keys = set(data__metadata.keys())
@@ -456,697 +74,107 @@ def validate_https___apply_imagemaps_dev_schemas_configmap_schema_json(
                     data__metadata_keys.remove("name")
                     data__metadata__name = data__metadata["name"]
                     if not isinstance(data__metadata__name, (str)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".metadata.name must be string",
-                            value=data__metadata__name,
-                            name="" + (name_prefix or "data") + ".metadata.name",
-                            definition={"type": "string", "minLength": 1},
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata.name must be string", value=data__metadata__name, name="" + (name_prefix or "data") + ".metadata.name", definition={'type': 'string', 'minLength': 1}, rule='type')
                     if isinstance(data__metadata__name, str):
                         data__metadata__name_len = len(data__metadata__name)
                         if data__metadata__name_len < 1:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".metadata.name must be longer than or equal to 1 characters",
-                                value=data__metadata__name,
-                                name="" + (name_prefix or "data") + ".metadata.name",
-                                definition={"type": "string", "minLength": 1},
-                                rule="minLength",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata.name must be longer than or equal to 1 characters", value=data__metadata__name, name="" + (name_prefix or "data") + ".metadata.name", definition={'type': 'string', 'minLength': 1}, rule='minLength')
         if "data" in data_keys:
             data_keys.remove("data")
             data__data = data["data"]
             if not isinstance(data__data, (dict)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".data must be object",
-                    value=data__data,
-                    name="" + (name_prefix or "data") + ".data",
-                    definition={
-                        "type": "object",
-                        "required": ["selector", "image"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "selector": {
-                                "type": "string",
-                                "minLength": 1,
-                                "description": "spec.selector",
-                            },
-                            "image": {
-                                "type": "string",
-                                "minLength": 1,
-                                "description": "The built image (status.imageFromCluster).",
-                            },
-                            "name": {
-                                "type": "string",
-                                "minLength": 1,
-                                "description": "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming).",
-                            },
-                            "matchExact": {
-                                "enum": ["true", "false"],
-                                "description": "spec.matchExact",
-                            },
-                            "matchInEnvVars": {
-                                "enum": ["true", "false"],
-                                "description": "spec.matchInEnvVars",
-                            },
-                            "command": {
-                                "type": "string",
-                                "description": 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.',
-                            },
-                            "args": {
-                                "type": "string",
-                                "description": "spec.overrideArgs.args, written like command.",
-                            },
-                            "pullPolicy": {"enum": ["matched", "all", "preserve"]},
-                            "strict": {"enum": ["true", "false"]},
-                        },
-                    },
-                    rule="type",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".data must be object", value=data__data, name="" + (name_prefix or "data") + ".data", definition={'type': 'object', 'required': ['selector', 'image'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'spec.selector'}, 'image': {'type': 'string', 'minLength': 1, 'description': 'The built image (status.imageFromCluster).'}, 'name': {'type': 'string', 'minLength': 1, 'description': "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming)."}, 'matchExact': {'enum': ['true', 'false'], 'description': 'spec.matchExact'}, 'matchInEnvVars': {'enum': ['true', 'false'], 'description': 'spec.matchInEnvVars'}, 'command': {'type': 'string', 'description': 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.'}, 'args': {'type': 'string', 'description': 'spec.overrideArgs.args, written like command.'}, 'pullPolicy': {'enum': ['matched', 'all', 'preserve']}, 'strict': {'enum': ['true', 'false']}}}, rule='type')
             data__data_is_dict = isinstance(data__data, dict)
             if data__data_is_dict:
-                data__data__missing_keys = set(["selector", "image"]) - data__data.keys()
+                data__data__missing_keys = set(['selector', 'image']) - data__data.keys()
                 if data__data__missing_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".data must contain "
-                        + (str(sorted(data__data__missing_keys)) + " properties"),
-                        value=data__data,
-                        name="" + (name_prefix or "data") + ".data",
-                        definition={
-                            "type": "object",
-                            "required": ["selector", "image"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "selector": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "spec.selector",
-                                },
-                                "image": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "The built image (status.imageFromCluster).",
-                                },
-                                "name": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming).",
-                                },
-                                "matchExact": {
-                                    "enum": ["true", "false"],
-                                    "description": "spec.matchExact",
-                                },
-                                "matchInEnvVars": {
-                                    "enum": ["true", "false"],
-                                    "description": "spec.matchInEnvVars",
-                                },
-                                "command": {
-                                    "type": "string",
-                                    "description": 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.',
-                                },
-                                "args": {
-                                    "type": "string",
-                                    "description": "spec.overrideArgs.args, written like command.",
-                                },
-                                "pullPolicy": {"enum": ["matched", "all", "preserve"]},
-                                "strict": {"enum": ["true", "false"]},
-                            },
-                        },
-                        rule="required",
-                    )
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".data must contain " + (str(sorted(data__data__missing_keys)) + " properties"), value=data__data, name="" + (name_prefix or "data") + ".data", definition={'type': 'object', 'required': ['selector', 'image'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'spec.selector'}, 'image': {'type': 'string', 'minLength': 1, 'description': 'The built image (status.imageFromCluster).'}, 'name': {'type': 'string', 'minLength': 1, 'description': "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming)."}, 'matchExact': {'enum': ['true', 'false'], 'description': 'spec.matchExact'}, 'matchInEnvVars': {'enum': ['true', 'false'], 'description': 'spec.matchInEnvVars'}, 'command': {'type': 'string', 'description': 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.'}, 'args': {'type': 'string', 'description': 'spec.overrideArgs.args, written like command.'}, 'pullPolicy': {'enum': ['matched', 'all', 'preserve']}, 'strict': {'enum': ['true', 'false']}}}, rule='required')
                 data__data_keys = set(data__data.keys())
                 if "selector" in data__data_keys:
                     data__data_keys.remove("selector")
                     data__data__selector = data__data["selector"]
                     if not isinstance(data__data__selector, (str)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".data.selector must be string",
-                            value=data__data__selector,
-                            name="" + (name_prefix or "data") + ".data.selector",
-                            definition={
-                                "type": "string",
-                                "minLength": 1,
-                                "description": "spec.selector",
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".data.selector must be string", value=data__data__selector, name="" + (name_prefix or "data") + ".data.selector", definition={'type': 'string', 'minLength': 1, 'description': 'spec.selector'}, rule='type')
                     if isinstance(data__data__selector, str):
                         data__data__selector_len = len(data__data__selector)
                         if data__data__selector_len < 1:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".data.selector must be longer than or equal to 1 characters",
-                                value=data__data__selector,
-                                name="" + (name_prefix or "data") + ".data.selector",
-                                definition={
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "spec.selector",
-                                },
-                                rule="minLength",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".data.selector must be longer than or equal to 1 characters", value=data__data__selector, name="" + (name_prefix or "data") + ".data.selector", definition={'type': 'string', 'minLength': 1, 'description': 'spec.selector'}, rule='minLength')
                 if "image" in data__data_keys:
                     data__data_keys.remove("image")
                     data__data__image = data__data["image"]
                     if not isinstance(data__data__image, (str)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".data.image must be string",
-                            value=data__data__image,
-                            name="" + (name_prefix or "data") + ".data.image",
-                            definition={
-                                "type": "string",
-                                "minLength": 1,
-                                "description": "The built image (status.imageFromCluster).",
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".data.image must be string", value=data__data__image, name="" + (name_prefix or "data") + ".data.image", definition={'type': 'string', 'minLength': 1, 'description': 'The built image (status.imageFromCluster).'}, rule='type')
                     if isinstance(data__data__image, str):
                         data__data__image_len = len(data__data__image)
                         if data__data__image_len < 1:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".data.image must be longer than or equal to 1 characters",
-                                value=data__data__image,
-                                name="" + (name_prefix or "data") + ".data.image",
-                                definition={
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "The built image (status.imageFromCluster).",
-                                },
-                                rule="minLength",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".data.image must be longer than or equal to 1 characters", value=data__data__image, name="" + (name_prefix or "data") + ".data.image", definition={'type': 'string', 'minLength': 1, 'description': 'The built image (status.imageFromCluster).'}, rule='minLength')
                 if "name" in data__data_keys:
                     data__data_keys.remove("name")
                     data__data__name = data__data["name"]
                     if not isinstance(data__data__name, (str)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".data.name must be string",
-                            value=data__data__name,
-                            name="" + (name_prefix or "data") + ".data.name",
-                            definition={
-                                "type": "string",
-                                "minLength": 1,
-                                "description": "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming).",
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".data.name must be string", value=data__data__name, name="" + (name_prefix or "data") + ".data.name", definition={'type': 'string', 'minLength': 1, 'description': "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming)."}, rule='type')
                     if isinstance(data__data__name, str):
                         data__data__name_len = len(data__data__name)
                         if data__data__name_len < 1:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".data.name must be longer than or equal to 1 characters",
-                                value=data__data__name,
-                                name="" + (name_prefix or "data") + ".data.name",
-                                definition={
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming).",
-                                },
-                                rule="minLength",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".data.name must be longer than or equal to 1 characters", value=data__data__name, name="" + (name_prefix or "data") + ".data.name", definition={'type': 'string', 'minLength': 1, 'description': "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming)."}, rule='minLength')
                 if "matchExact" in data__data_keys:
                     data__data_keys.remove("matchExact")
                     data__data__matchExact = data__data["matchExact"]
-                    if data__data__matchExact not in ["true", "false"]:
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".data.matchExact must be one of ['true', 'false']",
-                            value=data__data__matchExact,
-                            name="" + (name_prefix or "data") + ".data.matchExact",
-                            definition={
-                                "enum": ["true", "false"],
-                                "description": "spec.matchExact",
-                            },
-                            rule="enum",
-                        )
+                    if data__data__matchExact not in ['true', 'false']:
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".data.matchExact must be one of ['true', 'false']", value=data__data__matchExact, name="" + (name_prefix or "data") + ".data.matchExact", definition={'enum': ['true', 'false'], 'description': 'spec.matchExact'}, rule='enum')
                 if "matchInEnvVars" in data__data_keys:
                     data__data_keys.remove("matchInEnvVars")
                     data__data__matchInEnvVars = data__data["matchInEnvVars"]
-                    if data__data__matchInEnvVars not in ["true", "false"]:
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".data.matchInEnvVars must be one of ['true', 'false']",
-                            value=data__data__matchInEnvVars,
-                            name="" + (name_prefix or "data") + ".data.matchInEnvVars",
-                            definition={
-                                "enum": ["true", "false"],
-                                "description": "spec.matchInEnvVars",
-                            },
-                            rule="enum",
-                        )
+                    if data__data__matchInEnvVars not in ['true', 'false']:
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".data.matchInEnvVars must be one of ['true', 'false']", value=data__data__matchInEnvVars, name="" + (name_prefix or "data") + ".data.matchInEnvVars", definition={'enum': ['true', 'false'], 'description': 'spec.matchInEnvVars'}, rule='enum')
                 if "command" in data__data_keys:
                     data__data_keys.remove("command")
                     data__data__command = data__data["command"]
                     if not isinstance(data__data__command, (str)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".data.command must be string",
-                            value=data__data__command,
-                            name="" + (name_prefix or "data") + ".data.command",
-                            definition={
-                                "type": "string",
-                                "description": 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.',
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".data.command must be string", value=data__data__command, name="" + (name_prefix or "data") + ".data.command", definition={'type': 'string', 'description': 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.'}, rule='type')
                 if "args" in data__data_keys:
                     data__data_keys.remove("args")
                     data__data__args = data__data["args"]
                     if not isinstance(data__data__args, (str)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".data.args must be string",
-                            value=data__data__args,
-                            name="" + (name_prefix or "data") + ".data.args",
-                            definition={
-                                "type": "string",
-                                "description": "spec.overrideArgs.args, written like command.",
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".data.args must be string", value=data__data__args, name="" + (name_prefix or "data") + ".data.args", definition={'type': 'string', 'description': 'spec.overrideArgs.args, written like command.'}, rule='type')
                 if "pullPolicy" in data__data_keys:
                     data__data_keys.remove("pullPolicy")
                     data__data__pullPolicy = data__data["pullPolicy"]
-                    if data__data__pullPolicy not in ["matched", "all", "preserve"]:
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".data.pullPolicy must be one of ['matched', 'all', 'preserve']",
-                            value=data__data__pullPolicy,
-                            name="" + (name_prefix or "data") + ".data.pullPolicy",
-                            definition={"enum": ["matched", "all", "preserve"]},
-                            rule="enum",
-                        )
+                    if data__data__pullPolicy not in ['matched', 'all', 'preserve']:
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".data.pullPolicy must be one of ['matched', 'all', 'preserve']", value=data__data__pullPolicy, name="" + (name_prefix or "data") + ".data.pullPolicy", definition={'enum': ['matched', 'all', 'preserve']}, rule='enum')
                 if "strict" in data__data_keys:
                     data__data_keys.remove("strict")
                     data__data__strict = data__data["strict"]
-                    if data__data__strict not in ["true", "false"]:
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".data.strict must be one of ['true', 'false']",
-                            value=data__data__strict,
-                            name="" + (name_prefix or "data") + ".data.strict",
-                            definition={"enum": ["true", "false"]},
-                            rule="enum",
-                        )
+                    if data__data__strict not in ['true', 'false']:
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".data.strict must be one of ['true', 'false']", value=data__data__strict, name="" + (name_prefix or "data") + ".data.strict", definition={'enum': ['true', 'false']}, rule='enum')
                 if data__data_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".data must not contain "
-                        + str(data__data_keys)
-                        + " properties",
-                        value=data__data,
-                        name="" + (name_prefix or "data") + ".data",
-                        definition={
-                            "type": "object",
-                            "required": ["selector", "image"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "selector": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "spec.selector",
-                                },
-                                "image": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "The built image (status.imageFromCluster).",
-                                },
-                                "name": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming).",
-                                },
-                                "matchExact": {
-                                    "enum": ["true", "false"],
-                                    "description": "spec.matchExact",
-                                },
-                                "matchInEnvVars": {
-                                    "enum": ["true", "false"],
-                                    "description": "spec.matchInEnvVars",
-                                },
-                                "command": {
-                                    "type": "string",
-                                    "description": 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.',
-                                },
-                                "args": {
-                                    "type": "string",
-                                    "description": "spec.overrideArgs.args, written like command.",
-                                },
-                                "pullPolicy": {"enum": ["matched", "all", "preserve"]},
-                                "strict": {"enum": ["true", "false"]},
-                            },
-                        },
-                        rule="additionalProperties",
-                    )
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".data must not contain "+str(data__data_keys)+" properties", value=data__data, name="" + (name_prefix or "data") + ".data", definition={'type': 'object', 'required': ['selector', 'image'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'spec.selector'}, 'image': {'type': 'string', 'minLength': 1, 'description': 'The built image (status.imageFromCluster).'}, 'name': {'type': 'string', 'minLength': 1, 'description': "metadata.name; default: the selector with / and % replaced by _ (Tilt's naming)."}, 'matchExact': {'enum': ['true', 'false'], 'description': 'spec.matchExact'}, 'matchInEnvVars': {'enum': ['true', 'false'], 'description': 'spec.matchInEnvVars'}, 'command': {'type': 'string', 'description': 'spec.overrideCommand.command: a YAML flow list (`["sh", "-c", "run"]`) or words split like a shell; empty removes command.'}, 'args': {'type': 'string', 'description': 'spec.overrideArgs.args, written like command.'}, 'pullPolicy': {'enum': ['matched', 'all', 'preserve']}, 'strict': {'enum': ['true', 'false']}}}, rule='additionalProperties')
     return data
 
-
-def validate_https___apply_imagemaps_dev_schemas_applyimagemaps_schema_json(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___apply_imagemaps_dev_schemas_applyimagemaps_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition={
-                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "$id": "https://apply-imagemaps.dev/schemas/applyimagemaps.schema.json",
-                "title": "ApplyImageMaps (fn.apply-imagemaps.dev/v1alpha1)",
-                "description": "The function's own config: inline ImageMaps and options.",
-                "type": "object",
-                "required": ["apiVersion", "kind"],
-                "additionalProperties": False,
-                "properties": {
-                    "apiVersion": {"const": "fn.apply-imagemaps.dev/v1alpha1"},
-                    "kind": {"const": "ApplyImageMaps"},
-                    "metadata": {
-                        "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                        "type": "object",
-                        "properties": {"name": {"type": "string", "minLength": 1}},
-                    },
-                    "imageMaps": {
-                        "type": "array",
-                        "items": {
-                            "$schema": "https://json-schema.org/draft/2020-12/schema",
-                            "$id": "https://apply-imagemaps.dev/schemas/imagemap.schema.json",
-                            "title": "ImageMap (tilt.dev/v1alpha1)",
-                            "description": "Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.",
-                            "type": "object",
-                            "required": ["metadata", "spec"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                                "kind": {"const": "ImageMap"},
-                                "metadata": {
-                                    "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                                    "type": "object",
-                                    "properties": {"name": {"type": "string", "minLength": 1}},
-                                    "required": ["name"],
-                                },
-                                "spec": {
-                                    "type": "object",
-                                    "required": ["selector"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "selector": {
-                                            "type": "string",
-                                            "minLength": 1,
-                                            "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                        },
-                                        "matchExact": {
-                                            "type": "boolean",
-                                            "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                        },
-                                        "matchInEnvVars": {
-                                            "type": "boolean",
-                                            "description": "Also replace container env values that are exactly a matching reference.",
-                                        },
-                                        "overrideCommand": {
-                                            "type": "object",
-                                            "required": ["command"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "command": {
-                                                    "type": "array",
-                                                    "items": {"type": "string"},
-                                                    "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                                }
-                                            },
-                                        },
-                                        "overrideArgs": {
-                                            "type": "object",
-                                            "required": ["args"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "args": {
-                                                    "type": "array",
-                                                    "items": {"type": "string"},
-                                                    "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                                }
-                                            },
-                                        },
-                                        "disableSource": {
-                                            "type": "object",
-                                            "required": ["configMap"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "configMap": {
-                                                    "type": "object",
-                                                    "required": ["name", "key"],
-                                                    "additionalProperties": False,
-                                                    "properties": {
-                                                        "name": {"type": "string", "minLength": 1},
-                                                        "key": {"type": "string", "minLength": 1},
-                                                    },
-                                                    "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                                }
-                                            },
-                                        },
-                                    },
-                                },
-                                "status": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "image": {
-                                            "type": "string",
-                                            "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                                        },
-                                        "imageFromCluster": {
-                                            "type": "string",
-                                            "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                                        },
-                                        "imageFromLocal": {
-                                            "type": "string",
-                                            "description": "The built image as seen from the local network (not used).",
-                                        },
-                                        "buildStartTime": {
-                                            "type": "string",
-                                            "description": "When the build started (not used).",
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                        "description": "ImageMaps, applied in order, e.g. [{metadata: {name: app}, spec: {selector: app}, status: {image: 'localhost:5000/app:tilt-1'}}].",
-                    },
-                    "pullPolicy": {
-                        "enum": ["matched", "all", "preserve"],
-                        "description": "matched (default): imagePullPolicy IfNotPresent on containers whose image was injected; all: on every container (Tilt's rule); preserve: never.",
-                    },
-                    "strict": {
-                        "type": "boolean",
-                        "description": "Unused ImageMaps and images that do not parse are errors, not warnings.",
-                    },
-                },
-            },
-            rule="type",
-        )
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/applyimagemaps.schema.json', 'title': 'ApplyImageMaps (fn.apply-imagemaps.dev/v1alpha1)', 'description': "The function's own config: inline ImageMaps and options.", 'type': 'object', 'required': ['apiVersion', 'kind'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'fn.apply-imagemaps.dev/v1alpha1'}, 'kind': {'const': 'ApplyImageMaps'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}}, 'imageMaps': {'type': 'array', 'items': {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemap.schema.json', 'title': 'ImageMap (tilt.dev/v1alpha1)', 'description': 'Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.', 'type': 'object', 'required': ['metadata', 'spec'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, 'spec': {'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, 'status': {'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}}}, 'description': "ImageMaps, applied in order, e.g. [{metadata: {name: app}, spec: {selector: app}, status: {image: 'localhost:5000/app:tilt-1'}}]."}, 'pullPolicy': {'enum': ['matched', 'all', 'preserve'], 'description': "matched (default): imagePullPolicy IfNotPresent on containers whose image was injected; all: on every container (Tilt's rule); preserve: never."}, 'strict': {'type': 'boolean', 'description': 'Unused ImageMaps and images that do not parse are errors, not warnings.'}}}, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["apiVersion", "kind"]) - data.keys()
+        data__missing_keys = set(['apiVersion', 'kind']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition={
-                    "$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "$id": "https://apply-imagemaps.dev/schemas/applyimagemaps.schema.json",
-                    "title": "ApplyImageMaps (fn.apply-imagemaps.dev/v1alpha1)",
-                    "description": "The function's own config: inline ImageMaps and options.",
-                    "type": "object",
-                    "required": ["apiVersion", "kind"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "apiVersion": {"const": "fn.apply-imagemaps.dev/v1alpha1"},
-                        "kind": {"const": "ApplyImageMaps"},
-                        "metadata": {
-                            "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                            "type": "object",
-                            "properties": {"name": {"type": "string", "minLength": 1}},
-                        },
-                        "imageMaps": {
-                            "type": "array",
-                            "items": {
-                                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                                "$id": "https://apply-imagemaps.dev/schemas/imagemap.schema.json",
-                                "title": "ImageMap (tilt.dev/v1alpha1)",
-                                "description": "Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.",
-                                "type": "object",
-                                "required": ["metadata", "spec"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                                    "kind": {"const": "ImageMap"},
-                                    "metadata": {
-                                        "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                                        "type": "object",
-                                        "properties": {"name": {"type": "string", "minLength": 1}},
-                                        "required": ["name"],
-                                    },
-                                    "spec": {
-                                        "type": "object",
-                                        "required": ["selector"],
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "selector": {
-                                                "type": "string",
-                                                "minLength": 1,
-                                                "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                            },
-                                            "matchExact": {
-                                                "type": "boolean",
-                                                "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                            },
-                                            "matchInEnvVars": {
-                                                "type": "boolean",
-                                                "description": "Also replace container env values that are exactly a matching reference.",
-                                            },
-                                            "overrideCommand": {
-                                                "type": "object",
-                                                "required": ["command"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "command": {
-                                                        "type": "array",
-                                                        "items": {"type": "string"},
-                                                        "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                                    }
-                                                },
-                                            },
-                                            "overrideArgs": {
-                                                "type": "object",
-                                                "required": ["args"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "args": {
-                                                        "type": "array",
-                                                        "items": {"type": "string"},
-                                                        "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                                    }
-                                                },
-                                            },
-                                            "disableSource": {
-                                                "type": "object",
-                                                "required": ["configMap"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "configMap": {
-                                                        "type": "object",
-                                                        "required": ["name", "key"],
-                                                        "additionalProperties": False,
-                                                        "properties": {
-                                                            "name": {
-                                                                "type": "string",
-                                                                "minLength": 1,
-                                                            },
-                                                            "key": {
-                                                                "type": "string",
-                                                                "minLength": 1,
-                                                            },
-                                                        },
-                                                        "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                                    }
-                                                },
-                                            },
-                                        },
-                                    },
-                                    "status": {
-                                        "type": "object",
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "image": {
-                                                "type": "string",
-                                                "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                                            },
-                                            "imageFromCluster": {
-                                                "type": "string",
-                                                "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                                            },
-                                            "imageFromLocal": {
-                                                "type": "string",
-                                                "description": "The built image as seen from the local network (not used).",
-                                            },
-                                            "buildStartTime": {
-                                                "type": "string",
-                                                "description": "When the build started (not used).",
-                                            },
-                                        },
-                                    },
-                                },
-                            },
-                            "description": "ImageMaps, applied in order, e.g. [{metadata: {name: app}, spec: {selector: app}, status: {image: 'localhost:5000/app:tilt-1'}}].",
-                        },
-                        "pullPolicy": {
-                            "enum": ["matched", "all", "preserve"],
-                            "description": "matched (default): imagePullPolicy IfNotPresent on containers whose image was injected; all: on every container (Tilt's rule); preserve: never.",
-                        },
-                        "strict": {
-                            "type": "boolean",
-                            "description": "Unused ImageMaps and images that do not parse are errors, not warnings.",
-                        },
-                    },
-                },
-                rule="required",
-            )
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/applyimagemaps.schema.json', 'title': 'ApplyImageMaps (fn.apply-imagemaps.dev/v1alpha1)', 'description': "The function's own config: inline ImageMaps and options.", 'type': 'object', 'required': ['apiVersion', 'kind'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'fn.apply-imagemaps.dev/v1alpha1'}, 'kind': {'const': 'ApplyImageMaps'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}}, 'imageMaps': {'type': 'array', 'items': {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemap.schema.json', 'title': 'ImageMap (tilt.dev/v1alpha1)', 'description': 'Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.', 'type': 'object', 'required': ['metadata', 'spec'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, 'spec': {'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, 'status': {'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}}}, 'description': "ImageMaps, applied in order, e.g. [{metadata: {name: app}, spec: {selector: app}, status: {image: 'localhost:5000/app:tilt-1'}}]."}, 'pullPolicy': {'enum': ['matched', 'all', 'preserve'], 'description': "matched (default): imagePullPolicy IfNotPresent on containers whose image was injected; all: on every container (Tilt's rule); preserve: never."}, 'strict': {'type': 'boolean', 'description': 'Unused ImageMaps and images that do not parse are errors, not warnings.'}}}, rule='required')
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
             data__apiVersion = data["apiVersion"]
             if data__apiVersion != "fn.apply-imagemaps.dev/v1alpha1":
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".apiVersion must be same as const definition: fn.apply-imagemaps.dev/v1alpha1",
-                    value=data__apiVersion,
-                    name="" + (name_prefix or "data") + ".apiVersion",
-                    definition={"const": "fn.apply-imagemaps.dev/v1alpha1"},
-                    rule="const",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiVersion must be same as const definition: fn.apply-imagemaps.dev/v1alpha1", value=data__apiVersion, name="" + (name_prefix or "data") + ".apiVersion", definition={'const': 'fn.apply-imagemaps.dev/v1alpha1'}, rule='const')
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if data__kind != "ApplyImageMaps":
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".kind must be same as const definition: ApplyImageMaps",
-                    value=data__kind,
-                    name="" + (name_prefix or "data") + ".kind",
-                    definition={"const": "ApplyImageMaps"},
-                    rule="const",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be same as const definition: ApplyImageMaps", value=data__kind, name="" + (name_prefix or "data") + ".kind", definition={'const': 'ApplyImageMaps'}, rule='const')
         if "metadata" in data_keys:
             data_keys.remove("metadata")
             data__metadata = data["metadata"]
             if not isinstance(data__metadata, (dict)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".metadata must be object",
-                    value=data__metadata,
-                    name="" + (name_prefix or "data") + ".metadata",
-                    definition={
-                        "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                        "type": "object",
-                        "properties": {"name": {"type": "string", "minLength": 1}},
-                    },
-                    rule="type",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata must be object", value=data__metadata, name="" + (name_prefix or "data") + ".metadata", definition={'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}}, rule='type')
             data__metadata_is_dict = isinstance(data__metadata, dict)
             if data__metadata_is_dict:
                 data__metadata_keys = set(data__metadata.keys())
@@ -1154,2022 +182,241 @@ def validate_https___apply_imagemaps_dev_schemas_applyimagemaps_schema_json(
                     data__metadata_keys.remove("name")
                     data__metadata__name = data__metadata["name"]
                     if not isinstance(data__metadata__name, (str)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".metadata.name must be string",
-                            value=data__metadata__name,
-                            name="" + (name_prefix or "data") + ".metadata.name",
-                            definition={"type": "string", "minLength": 1},
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata.name must be string", value=data__metadata__name, name="" + (name_prefix or "data") + ".metadata.name", definition={'type': 'string', 'minLength': 1}, rule='type')
                     if isinstance(data__metadata__name, str):
                         data__metadata__name_len = len(data__metadata__name)
                         if data__metadata__name_len < 1:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".metadata.name must be longer than or equal to 1 characters",
-                                value=data__metadata__name,
-                                name="" + (name_prefix or "data") + ".metadata.name",
-                                definition={"type": "string", "minLength": 1},
-                                rule="minLength",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata.name must be longer than or equal to 1 characters", value=data__metadata__name, name="" + (name_prefix or "data") + ".metadata.name", definition={'type': 'string', 'minLength': 1}, rule='minLength')
         if "imageMaps" in data_keys:
             data_keys.remove("imageMaps")
             data__imageMaps = data["imageMaps"]
             if not isinstance(data__imageMaps, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".imageMaps must be array",
-                    value=data__imageMaps,
-                    name="" + (name_prefix or "data") + ".imageMaps",
-                    definition={
-                        "type": "array",
-                        "items": {
-                            "$schema": "https://json-schema.org/draft/2020-12/schema",
-                            "$id": "https://apply-imagemaps.dev/schemas/imagemap.schema.json",
-                            "title": "ImageMap (tilt.dev/v1alpha1)",
-                            "description": "Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.",
-                            "type": "object",
-                            "required": ["metadata", "spec"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                                "kind": {"const": "ImageMap"},
-                                "metadata": {
-                                    "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                                    "type": "object",
-                                    "properties": {"name": {"type": "string", "minLength": 1}},
-                                    "required": ["name"],
-                                },
-                                "spec": {
-                                    "type": "object",
-                                    "required": ["selector"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "selector": {
-                                            "type": "string",
-                                            "minLength": 1,
-                                            "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                        },
-                                        "matchExact": {
-                                            "type": "boolean",
-                                            "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                        },
-                                        "matchInEnvVars": {
-                                            "type": "boolean",
-                                            "description": "Also replace container env values that are exactly a matching reference.",
-                                        },
-                                        "overrideCommand": {
-                                            "type": "object",
-                                            "required": ["command"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "command": {
-                                                    "type": "array",
-                                                    "items": {"type": "string"},
-                                                    "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                                }
-                                            },
-                                        },
-                                        "overrideArgs": {
-                                            "type": "object",
-                                            "required": ["args"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "args": {
-                                                    "type": "array",
-                                                    "items": {"type": "string"},
-                                                    "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                                }
-                                            },
-                                        },
-                                        "disableSource": {
-                                            "type": "object",
-                                            "required": ["configMap"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "configMap": {
-                                                    "type": "object",
-                                                    "required": ["name", "key"],
-                                                    "additionalProperties": False,
-                                                    "properties": {
-                                                        "name": {"type": "string", "minLength": 1},
-                                                        "key": {"type": "string", "minLength": 1},
-                                                    },
-                                                    "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                                }
-                                            },
-                                        },
-                                    },
-                                },
-                                "status": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "image": {
-                                            "type": "string",
-                                            "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                                        },
-                                        "imageFromCluster": {
-                                            "type": "string",
-                                            "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                                        },
-                                        "imageFromLocal": {
-                                            "type": "string",
-                                            "description": "The built image as seen from the local network (not used).",
-                                        },
-                                        "buildStartTime": {
-                                            "type": "string",
-                                            "description": "When the build started (not used).",
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                        "description": "ImageMaps, applied in order, e.g. [{metadata: {name: app}, spec: {selector: app}, status: {image: 'localhost:5000/app:tilt-1'}}].",
-                    },
-                    rule="type",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".imageMaps must be array", value=data__imageMaps, name="" + (name_prefix or "data") + ".imageMaps", definition={'type': 'array', 'items': {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemap.schema.json', 'title': 'ImageMap (tilt.dev/v1alpha1)', 'description': 'Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.', 'type': 'object', 'required': ['metadata', 'spec'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, 'spec': {'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, 'status': {'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}}}, 'description': "ImageMaps, applied in order, e.g. [{metadata: {name: app}, spec: {selector: app}, status: {image: 'localhost:5000/app:tilt-1'}}]."}, rule='type')
             data__imageMaps_is_list = isinstance(data__imageMaps, (list, tuple))
             if data__imageMaps_is_list:
                 data__imageMaps_len = len(data__imageMaps)
                 for data__imageMaps_x, data__imageMaps_item in enumerate(data__imageMaps):
-                    validate_https___apply_imagemaps_dev_schemas_imagemap_schema_json(
-                        data__imageMaps_item,
-                        custom_formats,
-                        (name_prefix or "data")
-                        + ".imageMaps[{data__imageMaps_x}]".format(**locals()),
-                    )
+                    validate_https___apply_imagemaps_dev_schemas_imagemap_schema_json(data__imageMaps_item, custom_formats, (name_prefix or "data") + ".imageMaps[{data__imageMaps_x}]".format(**locals()))
         if "pullPolicy" in data_keys:
             data_keys.remove("pullPolicy")
             data__pullPolicy = data["pullPolicy"]
-            if data__pullPolicy not in ["matched", "all", "preserve"]:
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".pullPolicy must be one of ['matched', 'all', 'preserve']",
-                    value=data__pullPolicy,
-                    name="" + (name_prefix or "data") + ".pullPolicy",
-                    definition={
-                        "enum": ["matched", "all", "preserve"],
-                        "description": "matched (default): imagePullPolicy IfNotPresent on containers whose image was injected; all: on every container (Tilt's rule); preserve: never.",
-                    },
-                    rule="enum",
-                )
+            if data__pullPolicy not in ['matched', 'all', 'preserve']:
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".pullPolicy must be one of ['matched', 'all', 'preserve']", value=data__pullPolicy, name="" + (name_prefix or "data") + ".pullPolicy", definition={'enum': ['matched', 'all', 'preserve'], 'description': "matched (default): imagePullPolicy IfNotPresent on containers whose image was injected; all: on every container (Tilt's rule); preserve: never."}, rule='enum')
         if "strict" in data_keys:
             data_keys.remove("strict")
             data__strict = data["strict"]
             if not isinstance(data__strict, (bool)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".strict must be boolean",
-                    value=data__strict,
-                    name="" + (name_prefix or "data") + ".strict",
-                    definition={
-                        "type": "boolean",
-                        "description": "Unused ImageMaps and images that do not parse are errors, not warnings.",
-                    },
-                    rule="type",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".strict must be boolean", value=data__strict, name="" + (name_prefix or "data") + ".strict", definition={'type': 'boolean', 'description': 'Unused ImageMaps and images that do not parse are errors, not warnings.'}, rule='type')
         if data_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must not contain "
-                + str(data_keys)
-                + " properties",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition={
-                    "$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "$id": "https://apply-imagemaps.dev/schemas/applyimagemaps.schema.json",
-                    "title": "ApplyImageMaps (fn.apply-imagemaps.dev/v1alpha1)",
-                    "description": "The function's own config: inline ImageMaps and options.",
-                    "type": "object",
-                    "required": ["apiVersion", "kind"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "apiVersion": {"const": "fn.apply-imagemaps.dev/v1alpha1"},
-                        "kind": {"const": "ApplyImageMaps"},
-                        "metadata": {
-                            "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                            "type": "object",
-                            "properties": {"name": {"type": "string", "minLength": 1}},
-                        },
-                        "imageMaps": {
-                            "type": "array",
-                            "items": {
-                                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                                "$id": "https://apply-imagemaps.dev/schemas/imagemap.schema.json",
-                                "title": "ImageMap (tilt.dev/v1alpha1)",
-                                "description": "Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.",
-                                "type": "object",
-                                "required": ["metadata", "spec"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                                    "kind": {"const": "ImageMap"},
-                                    "metadata": {
-                                        "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                                        "type": "object",
-                                        "properties": {"name": {"type": "string", "minLength": 1}},
-                                        "required": ["name"],
-                                    },
-                                    "spec": {
-                                        "type": "object",
-                                        "required": ["selector"],
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "selector": {
-                                                "type": "string",
-                                                "minLength": 1,
-                                                "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                            },
-                                            "matchExact": {
-                                                "type": "boolean",
-                                                "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                            },
-                                            "matchInEnvVars": {
-                                                "type": "boolean",
-                                                "description": "Also replace container env values that are exactly a matching reference.",
-                                            },
-                                            "overrideCommand": {
-                                                "type": "object",
-                                                "required": ["command"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "command": {
-                                                        "type": "array",
-                                                        "items": {"type": "string"},
-                                                        "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                                    }
-                                                },
-                                            },
-                                            "overrideArgs": {
-                                                "type": "object",
-                                                "required": ["args"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "args": {
-                                                        "type": "array",
-                                                        "items": {"type": "string"},
-                                                        "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                                    }
-                                                },
-                                            },
-                                            "disableSource": {
-                                                "type": "object",
-                                                "required": ["configMap"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "configMap": {
-                                                        "type": "object",
-                                                        "required": ["name", "key"],
-                                                        "additionalProperties": False,
-                                                        "properties": {
-                                                            "name": {
-                                                                "type": "string",
-                                                                "minLength": 1,
-                                                            },
-                                                            "key": {
-                                                                "type": "string",
-                                                                "minLength": 1,
-                                                            },
-                                                        },
-                                                        "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                                    }
-                                                },
-                                            },
-                                        },
-                                    },
-                                    "status": {
-                                        "type": "object",
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "image": {
-                                                "type": "string",
-                                                "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                                            },
-                                            "imageFromCluster": {
-                                                "type": "string",
-                                                "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                                            },
-                                            "imageFromLocal": {
-                                                "type": "string",
-                                                "description": "The built image as seen from the local network (not used).",
-                                            },
-                                            "buildStartTime": {
-                                                "type": "string",
-                                                "description": "When the build started (not used).",
-                                            },
-                                        },
-                                    },
-                                },
-                            },
-                            "description": "ImageMaps, applied in order, e.g. [{metadata: {name: app}, spec: {selector: app}, status: {image: 'localhost:5000/app:tilt-1'}}].",
-                        },
-                        "pullPolicy": {
-                            "enum": ["matched", "all", "preserve"],
-                            "description": "matched (default): imagePullPolicy IfNotPresent on containers whose image was injected; all: on every container (Tilt's rule); preserve: never.",
-                        },
-                        "strict": {
-                            "type": "boolean",
-                            "description": "Unused ImageMaps and images that do not parse are errors, not warnings.",
-                        },
-                    },
-                },
-                rule="additionalProperties",
-            )
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/applyimagemaps.schema.json', 'title': 'ApplyImageMaps (fn.apply-imagemaps.dev/v1alpha1)', 'description': "The function's own config: inline ImageMaps and options.", 'type': 'object', 'required': ['apiVersion', 'kind'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'fn.apply-imagemaps.dev/v1alpha1'}, 'kind': {'const': 'ApplyImageMaps'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}}, 'imageMaps': {'type': 'array', 'items': {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemap.schema.json', 'title': 'ImageMap (tilt.dev/v1alpha1)', 'description': 'Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.', 'type': 'object', 'required': ['metadata', 'spec'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, 'spec': {'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, 'status': {'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}}}, 'description': "ImageMaps, applied in order, e.g. [{metadata: {name: app}, spec: {selector: app}, status: {image: 'localhost:5000/app:tilt-1'}}]."}, 'pullPolicy': {'enum': ['matched', 'all', 'preserve'], 'description': "matched (default): imagePullPolicy IfNotPresent on containers whose image was injected; all: on every container (Tilt's rule); preserve: never."}, 'strict': {'type': 'boolean', 'description': 'Unused ImageMaps and images that do not parse are errors, not warnings.'}}}, rule='additionalProperties')
     return data
 
-
-def validate_https___apply_imagemaps_dev_schemas_imagemaplist_schema_json(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___apply_imagemaps_dev_schemas_imagemaplist_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition={
-                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "$id": "https://apply-imagemaps.dev/schemas/imagemaplist.schema.json",
-                "title": "ImageMapList (tilt.dev/v1alpha1)",
-                "type": "object",
-                "required": ["apiVersion", "kind", "items"],
-                "additionalProperties": False,
-                "properties": {
-                    "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                    "kind": {"const": "ImageMapList"},
-                    "metadata": {"type": "object"},
-                    "items": {
-                        "type": "array",
-                        "items": {
-                            "$schema": "https://json-schema.org/draft/2020-12/schema",
-                            "$id": "https://apply-imagemaps.dev/schemas/imagemap.schema.json",
-                            "title": "ImageMap (tilt.dev/v1alpha1)",
-                            "description": "Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.",
-                            "type": "object",
-                            "required": ["metadata", "spec"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                                "kind": {"const": "ImageMap"},
-                                "metadata": {
-                                    "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                                    "type": "object",
-                                    "properties": {"name": {"type": "string", "minLength": 1}},
-                                    "required": ["name"],
-                                },
-                                "spec": {
-                                    "type": "object",
-                                    "required": ["selector"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "selector": {
-                                            "type": "string",
-                                            "minLength": 1,
-                                            "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                        },
-                                        "matchExact": {
-                                            "type": "boolean",
-                                            "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                        },
-                                        "matchInEnvVars": {
-                                            "type": "boolean",
-                                            "description": "Also replace container env values that are exactly a matching reference.",
-                                        },
-                                        "overrideCommand": {
-                                            "type": "object",
-                                            "required": ["command"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "command": {
-                                                    "type": "array",
-                                                    "items": {"type": "string"},
-                                                    "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                                }
-                                            },
-                                        },
-                                        "overrideArgs": {
-                                            "type": "object",
-                                            "required": ["args"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "args": {
-                                                    "type": "array",
-                                                    "items": {"type": "string"},
-                                                    "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                                }
-                                            },
-                                        },
-                                        "disableSource": {
-                                            "type": "object",
-                                            "required": ["configMap"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "configMap": {
-                                                    "type": "object",
-                                                    "required": ["name", "key"],
-                                                    "additionalProperties": False,
-                                                    "properties": {
-                                                        "name": {"type": "string", "minLength": 1},
-                                                        "key": {"type": "string", "minLength": 1},
-                                                    },
-                                                    "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                                }
-                                            },
-                                        },
-                                    },
-                                },
-                                "status": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "image": {
-                                            "type": "string",
-                                            "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                                        },
-                                        "imageFromCluster": {
-                                            "type": "string",
-                                            "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                                        },
-                                        "imageFromLocal": {
-                                            "type": "string",
-                                            "description": "The built image as seen from the local network (not used).",
-                                        },
-                                        "buildStartTime": {
-                                            "type": "string",
-                                            "description": "When the build started (not used).",
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                    },
-                },
-            },
-            rule="type",
-        )
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemaplist.schema.json', 'title': 'ImageMapList (tilt.dev/v1alpha1)', 'type': 'object', 'required': ['apiVersion', 'kind', 'items'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMapList'}, 'metadata': {'type': 'object'}, 'items': {'type': 'array', 'items': {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemap.schema.json', 'title': 'ImageMap (tilt.dev/v1alpha1)', 'description': 'Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.', 'type': 'object', 'required': ['metadata', 'spec'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, 'spec': {'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, 'status': {'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}}}}}}, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["apiVersion", "kind", "items"]) - data.keys()
+        data__missing_keys = set(['apiVersion', 'kind', 'items']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition={
-                    "$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "$id": "https://apply-imagemaps.dev/schemas/imagemaplist.schema.json",
-                    "title": "ImageMapList (tilt.dev/v1alpha1)",
-                    "type": "object",
-                    "required": ["apiVersion", "kind", "items"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                        "kind": {"const": "ImageMapList"},
-                        "metadata": {"type": "object"},
-                        "items": {
-                            "type": "array",
-                            "items": {
-                                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                                "$id": "https://apply-imagemaps.dev/schemas/imagemap.schema.json",
-                                "title": "ImageMap (tilt.dev/v1alpha1)",
-                                "description": "Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.",
-                                "type": "object",
-                                "required": ["metadata", "spec"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                                    "kind": {"const": "ImageMap"},
-                                    "metadata": {
-                                        "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                                        "type": "object",
-                                        "properties": {"name": {"type": "string", "minLength": 1}},
-                                        "required": ["name"],
-                                    },
-                                    "spec": {
-                                        "type": "object",
-                                        "required": ["selector"],
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "selector": {
-                                                "type": "string",
-                                                "minLength": 1,
-                                                "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                            },
-                                            "matchExact": {
-                                                "type": "boolean",
-                                                "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                            },
-                                            "matchInEnvVars": {
-                                                "type": "boolean",
-                                                "description": "Also replace container env values that are exactly a matching reference.",
-                                            },
-                                            "overrideCommand": {
-                                                "type": "object",
-                                                "required": ["command"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "command": {
-                                                        "type": "array",
-                                                        "items": {"type": "string"},
-                                                        "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                                    }
-                                                },
-                                            },
-                                            "overrideArgs": {
-                                                "type": "object",
-                                                "required": ["args"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "args": {
-                                                        "type": "array",
-                                                        "items": {"type": "string"},
-                                                        "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                                    }
-                                                },
-                                            },
-                                            "disableSource": {
-                                                "type": "object",
-                                                "required": ["configMap"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "configMap": {
-                                                        "type": "object",
-                                                        "required": ["name", "key"],
-                                                        "additionalProperties": False,
-                                                        "properties": {
-                                                            "name": {
-                                                                "type": "string",
-                                                                "minLength": 1,
-                                                            },
-                                                            "key": {
-                                                                "type": "string",
-                                                                "minLength": 1,
-                                                            },
-                                                        },
-                                                        "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                                    }
-                                                },
-                                            },
-                                        },
-                                    },
-                                    "status": {
-                                        "type": "object",
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "image": {
-                                                "type": "string",
-                                                "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                                            },
-                                            "imageFromCluster": {
-                                                "type": "string",
-                                                "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                                            },
-                                            "imageFromLocal": {
-                                                "type": "string",
-                                                "description": "The built image as seen from the local network (not used).",
-                                            },
-                                            "buildStartTime": {
-                                                "type": "string",
-                                                "description": "When the build started (not used).",
-                                            },
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                    },
-                },
-                rule="required",
-            )
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemaplist.schema.json', 'title': 'ImageMapList (tilt.dev/v1alpha1)', 'type': 'object', 'required': ['apiVersion', 'kind', 'items'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMapList'}, 'metadata': {'type': 'object'}, 'items': {'type': 'array', 'items': {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemap.schema.json', 'title': 'ImageMap (tilt.dev/v1alpha1)', 'description': 'Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.', 'type': 'object', 'required': ['metadata', 'spec'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, 'spec': {'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, 'status': {'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}}}}}}, rule='required')
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
             data__apiVersion = data["apiVersion"]
             if data__apiVersion != "tilt.dev/v1alpha1":
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".apiVersion must be same as const definition: tilt.dev/v1alpha1",
-                    value=data__apiVersion,
-                    name="" + (name_prefix or "data") + ".apiVersion",
-                    definition={"const": "tilt.dev/v1alpha1"},
-                    rule="const",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiVersion must be same as const definition: tilt.dev/v1alpha1", value=data__apiVersion, name="" + (name_prefix or "data") + ".apiVersion", definition={'const': 'tilt.dev/v1alpha1'}, rule='const')
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if data__kind != "ImageMapList":
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".kind must be same as const definition: ImageMapList",
-                    value=data__kind,
-                    name="" + (name_prefix or "data") + ".kind",
-                    definition={"const": "ImageMapList"},
-                    rule="const",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be same as const definition: ImageMapList", value=data__kind, name="" + (name_prefix or "data") + ".kind", definition={'const': 'ImageMapList'}, rule='const')
         if "metadata" in data_keys:
             data_keys.remove("metadata")
             data__metadata = data["metadata"]
             if not isinstance(data__metadata, (dict)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".metadata must be object",
-                    value=data__metadata,
-                    name="" + (name_prefix or "data") + ".metadata",
-                    definition={"type": "object"},
-                    rule="type",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata must be object", value=data__metadata, name="" + (name_prefix or "data") + ".metadata", definition={'type': 'object'}, rule='type')
         if "items" in data_keys:
             data_keys.remove("items")
             data__items = data["items"]
             if not isinstance(data__items, (list, tuple)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".items must be array",
-                    value=data__items,
-                    name="" + (name_prefix or "data") + ".items",
-                    definition={
-                        "type": "array",
-                        "items": {
-                            "$schema": "https://json-schema.org/draft/2020-12/schema",
-                            "$id": "https://apply-imagemaps.dev/schemas/imagemap.schema.json",
-                            "title": "ImageMap (tilt.dev/v1alpha1)",
-                            "description": "Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.",
-                            "type": "object",
-                            "required": ["metadata", "spec"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                                "kind": {"const": "ImageMap"},
-                                "metadata": {
-                                    "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                                    "type": "object",
-                                    "properties": {"name": {"type": "string", "minLength": 1}},
-                                    "required": ["name"],
-                                },
-                                "spec": {
-                                    "type": "object",
-                                    "required": ["selector"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "selector": {
-                                            "type": "string",
-                                            "minLength": 1,
-                                            "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                        },
-                                        "matchExact": {
-                                            "type": "boolean",
-                                            "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                        },
-                                        "matchInEnvVars": {
-                                            "type": "boolean",
-                                            "description": "Also replace container env values that are exactly a matching reference.",
-                                        },
-                                        "overrideCommand": {
-                                            "type": "object",
-                                            "required": ["command"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "command": {
-                                                    "type": "array",
-                                                    "items": {"type": "string"},
-                                                    "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                                }
-                                            },
-                                        },
-                                        "overrideArgs": {
-                                            "type": "object",
-                                            "required": ["args"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "args": {
-                                                    "type": "array",
-                                                    "items": {"type": "string"},
-                                                    "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                                }
-                                            },
-                                        },
-                                        "disableSource": {
-                                            "type": "object",
-                                            "required": ["configMap"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "configMap": {
-                                                    "type": "object",
-                                                    "required": ["name", "key"],
-                                                    "additionalProperties": False,
-                                                    "properties": {
-                                                        "name": {"type": "string", "minLength": 1},
-                                                        "key": {"type": "string", "minLength": 1},
-                                                    },
-                                                    "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                                }
-                                            },
-                                        },
-                                    },
-                                },
-                                "status": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "image": {
-                                            "type": "string",
-                                            "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                                        },
-                                        "imageFromCluster": {
-                                            "type": "string",
-                                            "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                                        },
-                                        "imageFromLocal": {
-                                            "type": "string",
-                                            "description": "The built image as seen from the local network (not used).",
-                                        },
-                                        "buildStartTime": {
-                                            "type": "string",
-                                            "description": "When the build started (not used).",
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                    },
-                    rule="type",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".items must be array", value=data__items, name="" + (name_prefix or "data") + ".items", definition={'type': 'array', 'items': {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemap.schema.json', 'title': 'ImageMap (tilt.dev/v1alpha1)', 'description': 'Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.', 'type': 'object', 'required': ['metadata', 'spec'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, 'spec': {'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, 'status': {'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}}}}, rule='type')
             data__items_is_list = isinstance(data__items, (list, tuple))
             if data__items_is_list:
                 data__items_len = len(data__items)
                 for data__items_x, data__items_item in enumerate(data__items):
-                    validate_https___apply_imagemaps_dev_schemas_imagemap_schema_json(
-                        data__items_item,
-                        custom_formats,
-                        (name_prefix or "data") + ".items[{data__items_x}]".format(**locals()),
-                    )
+                    validate_https___apply_imagemaps_dev_schemas_imagemap_schema_json(data__items_item, custom_formats, (name_prefix or "data") + ".items[{data__items_x}]".format(**locals()))
         if data_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must not contain "
-                + str(data_keys)
-                + " properties",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition={
-                    "$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "$id": "https://apply-imagemaps.dev/schemas/imagemaplist.schema.json",
-                    "title": "ImageMapList (tilt.dev/v1alpha1)",
-                    "type": "object",
-                    "required": ["apiVersion", "kind", "items"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                        "kind": {"const": "ImageMapList"},
-                        "metadata": {"type": "object"},
-                        "items": {
-                            "type": "array",
-                            "items": {
-                                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                                "$id": "https://apply-imagemaps.dev/schemas/imagemap.schema.json",
-                                "title": "ImageMap (tilt.dev/v1alpha1)",
-                                "description": "Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.",
-                                "type": "object",
-                                "required": ["metadata", "spec"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                                    "kind": {"const": "ImageMap"},
-                                    "metadata": {
-                                        "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                                        "type": "object",
-                                        "properties": {"name": {"type": "string", "minLength": 1}},
-                                        "required": ["name"],
-                                    },
-                                    "spec": {
-                                        "type": "object",
-                                        "required": ["selector"],
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "selector": {
-                                                "type": "string",
-                                                "minLength": 1,
-                                                "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                            },
-                                            "matchExact": {
-                                                "type": "boolean",
-                                                "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                            },
-                                            "matchInEnvVars": {
-                                                "type": "boolean",
-                                                "description": "Also replace container env values that are exactly a matching reference.",
-                                            },
-                                            "overrideCommand": {
-                                                "type": "object",
-                                                "required": ["command"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "command": {
-                                                        "type": "array",
-                                                        "items": {"type": "string"},
-                                                        "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                                    }
-                                                },
-                                            },
-                                            "overrideArgs": {
-                                                "type": "object",
-                                                "required": ["args"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "args": {
-                                                        "type": "array",
-                                                        "items": {"type": "string"},
-                                                        "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                                    }
-                                                },
-                                            },
-                                            "disableSource": {
-                                                "type": "object",
-                                                "required": ["configMap"],
-                                                "additionalProperties": False,
-                                                "properties": {
-                                                    "configMap": {
-                                                        "type": "object",
-                                                        "required": ["name", "key"],
-                                                        "additionalProperties": False,
-                                                        "properties": {
-                                                            "name": {
-                                                                "type": "string",
-                                                                "minLength": 1,
-                                                            },
-                                                            "key": {
-                                                                "type": "string",
-                                                                "minLength": 1,
-                                                            },
-                                                        },
-                                                        "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                                    }
-                                                },
-                                            },
-                                        },
-                                    },
-                                    "status": {
-                                        "type": "object",
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "image": {
-                                                "type": "string",
-                                                "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                                            },
-                                            "imageFromCluster": {
-                                                "type": "string",
-                                                "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                                            },
-                                            "imageFromLocal": {
-                                                "type": "string",
-                                                "description": "The built image as seen from the local network (not used).",
-                                            },
-                                            "buildStartTime": {
-                                                "type": "string",
-                                                "description": "When the build started (not used).",
-                                            },
-                                        },
-                                    },
-                                },
-                            },
-                        },
-                    },
-                },
-                rule="additionalProperties",
-            )
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemaplist.schema.json', 'title': 'ImageMapList (tilt.dev/v1alpha1)', 'type': 'object', 'required': ['apiVersion', 'kind', 'items'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMapList'}, 'metadata': {'type': 'object'}, 'items': {'type': 'array', 'items': {'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemap.schema.json', 'title': 'ImageMap (tilt.dev/v1alpha1)', 'description': 'Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.', 'type': 'object', 'required': ['metadata', 'spec'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, 'spec': {'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, 'status': {'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}}}}}}, rule='additionalProperties')
     return data
 
-
-def validate_https___apply_imagemaps_dev_schemas_imagemap_schema_json(
-    data, custom_formats={}, name_prefix=None
-):
+def validate_https___apply_imagemaps_dev_schemas_imagemap_schema_json(data, custom_formats={}, name_prefix=None):
     if not isinstance(data, (dict)):
-        raise JsonSchemaValueException(
-            "" + (name_prefix or "data") + " must be object",
-            value=data,
-            name="" + (name_prefix or "data") + "",
-            definition={
-                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "$id": "https://apply-imagemaps.dev/schemas/imagemap.schema.json",
-                "title": "ImageMap (tilt.dev/v1alpha1)",
-                "description": "Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.",
-                "type": "object",
-                "required": ["metadata", "spec"],
-                "additionalProperties": False,
-                "properties": {
-                    "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                    "kind": {"const": "ImageMap"},
-                    "metadata": {
-                        "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                        "type": "object",
-                        "properties": {"name": {"type": "string", "minLength": 1}},
-                        "required": ["name"],
-                    },
-                    "spec": {
-                        "type": "object",
-                        "required": ["selector"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "selector": {
-                                "type": "string",
-                                "minLength": 1,
-                                "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                            },
-                            "matchExact": {
-                                "type": "boolean",
-                                "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                            },
-                            "matchInEnvVars": {
-                                "type": "boolean",
-                                "description": "Also replace container env values that are exactly a matching reference.",
-                            },
-                            "overrideCommand": {
-                                "type": "object",
-                                "required": ["command"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "command": {
-                                        "type": "array",
-                                        "items": {"type": "string"},
-                                        "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                    }
-                                },
-                            },
-                            "overrideArgs": {
-                                "type": "object",
-                                "required": ["args"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "args": {
-                                        "type": "array",
-                                        "items": {"type": "string"},
-                                        "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                    }
-                                },
-                            },
-                            "disableSource": {
-                                "type": "object",
-                                "required": ["configMap"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "configMap": {
-                                        "type": "object",
-                                        "required": ["name", "key"],
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "name": {"type": "string", "minLength": 1},
-                                            "key": {"type": "string", "minLength": 1},
-                                        },
-                                        "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                    }
-                                },
-                            },
-                        },
-                    },
-                    "status": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {
-                            "image": {
-                                "type": "string",
-                                "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                            },
-                            "imageFromCluster": {
-                                "type": "string",
-                                "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                            },
-                            "imageFromLocal": {
-                                "type": "string",
-                                "description": "The built image as seen from the local network (not used).",
-                            },
-                            "buildStartTime": {
-                                "type": "string",
-                                "description": "When the build started (not used).",
-                            },
-                        },
-                    },
-                },
-            },
-            rule="type",
-        )
+        raise JsonSchemaValueException("" + (name_prefix or "data") + " must be object", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemap.schema.json', 'title': 'ImageMap (tilt.dev/v1alpha1)', 'description': 'Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.', 'type': 'object', 'required': ['metadata', 'spec'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, 'spec': {'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, 'status': {'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}}}, rule='type')
     data_is_dict = isinstance(data, dict)
     if data_is_dict:
-        data__missing_keys = set(["metadata", "spec"]) - data.keys()
+        data__missing_keys = set(['metadata', 'spec']) - data.keys()
         if data__missing_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must contain "
-                + (str(sorted(data__missing_keys)) + " properties"),
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition={
-                    "$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "$id": "https://apply-imagemaps.dev/schemas/imagemap.schema.json",
-                    "title": "ImageMap (tilt.dev/v1alpha1)",
-                    "description": "Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.",
-                    "type": "object",
-                    "required": ["metadata", "spec"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                        "kind": {"const": "ImageMap"},
-                        "metadata": {
-                            "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                            "type": "object",
-                            "properties": {"name": {"type": "string", "minLength": 1}},
-                            "required": ["name"],
-                        },
-                        "spec": {
-                            "type": "object",
-                            "required": ["selector"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "selector": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                },
-                                "matchExact": {
-                                    "type": "boolean",
-                                    "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                },
-                                "matchInEnvVars": {
-                                    "type": "boolean",
-                                    "description": "Also replace container env values that are exactly a matching reference.",
-                                },
-                                "overrideCommand": {
-                                    "type": "object",
-                                    "required": ["command"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "command": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                        }
-                                    },
-                                },
-                                "overrideArgs": {
-                                    "type": "object",
-                                    "required": ["args"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "args": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                        }
-                                    },
-                                },
-                                "disableSource": {
-                                    "type": "object",
-                                    "required": ["configMap"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "configMap": {
-                                            "type": "object",
-                                            "required": ["name", "key"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "name": {"type": "string", "minLength": 1},
-                                                "key": {"type": "string", "minLength": 1},
-                                            },
-                                            "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                        }
-                                    },
-                                },
-                            },
-                        },
-                        "status": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "properties": {
-                                "image": {
-                                    "type": "string",
-                                    "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                                },
-                                "imageFromCluster": {
-                                    "type": "string",
-                                    "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                                },
-                                "imageFromLocal": {
-                                    "type": "string",
-                                    "description": "The built image as seen from the local network (not used).",
-                                },
-                                "buildStartTime": {
-                                    "type": "string",
-                                    "description": "When the build started (not used).",
-                                },
-                            },
-                        },
-                    },
-                },
-                rule="required",
-            )
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must contain " + (str(sorted(data__missing_keys)) + " properties"), value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemap.schema.json', 'title': 'ImageMap (tilt.dev/v1alpha1)', 'description': 'Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.', 'type': 'object', 'required': ['metadata', 'spec'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, 'spec': {'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, 'status': {'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}}}, rule='required')
         data_keys = set(data.keys())
         if "apiVersion" in data_keys:
             data_keys.remove("apiVersion")
             data__apiVersion = data["apiVersion"]
             if data__apiVersion != "tilt.dev/v1alpha1":
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".apiVersion must be same as const definition: tilt.dev/v1alpha1",
-                    value=data__apiVersion,
-                    name="" + (name_prefix or "data") + ".apiVersion",
-                    definition={"const": "tilt.dev/v1alpha1"},
-                    rule="const",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".apiVersion must be same as const definition: tilt.dev/v1alpha1", value=data__apiVersion, name="" + (name_prefix or "data") + ".apiVersion", definition={'const': 'tilt.dev/v1alpha1'}, rule='const')
         if "kind" in data_keys:
             data_keys.remove("kind")
             data__kind = data["kind"]
             if data__kind != "ImageMap":
-                raise JsonSchemaValueException(
-                    ""
-                    + (name_prefix or "data")
-                    + ".kind must be same as const definition: ImageMap",
-                    value=data__kind,
-                    name="" + (name_prefix or "data") + ".kind",
-                    definition={"const": "ImageMap"},
-                    rule="const",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".kind must be same as const definition: ImageMap", value=data__kind, name="" + (name_prefix or "data") + ".kind", definition={'const': 'ImageMap'}, rule='const')
         if "metadata" in data_keys:
             data_keys.remove("metadata")
             data__metadata = data["metadata"]
             if not isinstance(data__metadata, (dict)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".metadata must be object",
-                    value=data__metadata,
-                    name="" + (name_prefix or "data") + ".metadata",
-                    definition={
-                        "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                        "type": "object",
-                        "properties": {"name": {"type": "string", "minLength": 1}},
-                        "required": ["name"],
-                    },
-                    rule="type",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata must be object", value=data__metadata, name="" + (name_prefix or "data") + ".metadata", definition={'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, rule='type')
             data__metadata_is_dict = isinstance(data__metadata, dict)
             if data__metadata_is_dict:
-                data__metadata__missing_keys = set(["name"]) - data__metadata.keys()
+                data__metadata__missing_keys = set(['name']) - data__metadata.keys()
                 if data__metadata__missing_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".metadata must contain "
-                        + (str(sorted(data__metadata__missing_keys)) + " properties"),
-                        value=data__metadata,
-                        name="" + (name_prefix or "data") + ".metadata",
-                        definition={
-                            "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                            "type": "object",
-                            "properties": {"name": {"type": "string", "minLength": 1}},
-                            "required": ["name"],
-                        },
-                        rule="required",
-                    )
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata must contain " + (str(sorted(data__metadata__missing_keys)) + " properties"), value=data__metadata, name="" + (name_prefix or "data") + ".metadata", definition={'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, rule='required')
                 data__metadata_keys = set(data__metadata.keys())
                 if "name" in data__metadata_keys:
                     data__metadata_keys.remove("name")
                     data__metadata__name = data__metadata["name"]
                     if not isinstance(data__metadata__name, (str)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".metadata.name must be string",
-                            value=data__metadata__name,
-                            name="" + (name_prefix or "data") + ".metadata.name",
-                            definition={"type": "string", "minLength": 1},
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata.name must be string", value=data__metadata__name, name="" + (name_prefix or "data") + ".metadata.name", definition={'type': 'string', 'minLength': 1}, rule='type')
                     if isinstance(data__metadata__name, str):
                         data__metadata__name_len = len(data__metadata__name)
                         if data__metadata__name_len < 1:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".metadata.name must be longer than or equal to 1 characters",
-                                value=data__metadata__name,
-                                name="" + (name_prefix or "data") + ".metadata.name",
-                                definition={"type": "string", "minLength": 1},
-                                rule="minLength",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".metadata.name must be longer than or equal to 1 characters", value=data__metadata__name, name="" + (name_prefix or "data") + ".metadata.name", definition={'type': 'string', 'minLength': 1}, rule='minLength')
         if "spec" in data_keys:
             data_keys.remove("spec")
             data__spec = data["spec"]
             if not isinstance(data__spec, (dict)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".spec must be object",
-                    value=data__spec,
-                    name="" + (name_prefix or "data") + ".spec",
-                    definition={
-                        "type": "object",
-                        "required": ["selector"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "selector": {
-                                "type": "string",
-                                "minLength": 1,
-                                "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                            },
-                            "matchExact": {
-                                "type": "boolean",
-                                "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                            },
-                            "matchInEnvVars": {
-                                "type": "boolean",
-                                "description": "Also replace container env values that are exactly a matching reference.",
-                            },
-                            "overrideCommand": {
-                                "type": "object",
-                                "required": ["command"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "command": {
-                                        "type": "array",
-                                        "items": {"type": "string"},
-                                        "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                    }
-                                },
-                            },
-                            "overrideArgs": {
-                                "type": "object",
-                                "required": ["args"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "args": {
-                                        "type": "array",
-                                        "items": {"type": "string"},
-                                        "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                    }
-                                },
-                            },
-                            "disableSource": {
-                                "type": "object",
-                                "required": ["configMap"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "configMap": {
-                                        "type": "object",
-                                        "required": ["name", "key"],
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "name": {"type": "string", "minLength": 1},
-                                            "key": {"type": "string", "minLength": 1},
-                                        },
-                                        "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                    }
-                                },
-                            },
-                        },
-                    },
-                    rule="type",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec must be object", value=data__spec, name="" + (name_prefix or "data") + ".spec", definition={'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, rule='type')
             data__spec_is_dict = isinstance(data__spec, dict)
             if data__spec_is_dict:
-                data__spec__missing_keys = set(["selector"]) - data__spec.keys()
+                data__spec__missing_keys = set(['selector']) - data__spec.keys()
                 if data__spec__missing_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".spec must contain "
-                        + (str(sorted(data__spec__missing_keys)) + " properties"),
-                        value=data__spec,
-                        name="" + (name_prefix or "data") + ".spec",
-                        definition={
-                            "type": "object",
-                            "required": ["selector"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "selector": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                },
-                                "matchExact": {
-                                    "type": "boolean",
-                                    "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                },
-                                "matchInEnvVars": {
-                                    "type": "boolean",
-                                    "description": "Also replace container env values that are exactly a matching reference.",
-                                },
-                                "overrideCommand": {
-                                    "type": "object",
-                                    "required": ["command"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "command": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                        }
-                                    },
-                                },
-                                "overrideArgs": {
-                                    "type": "object",
-                                    "required": ["args"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "args": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                        }
-                                    },
-                                },
-                                "disableSource": {
-                                    "type": "object",
-                                    "required": ["configMap"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "configMap": {
-                                            "type": "object",
-                                            "required": ["name", "key"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "name": {"type": "string", "minLength": 1},
-                                                "key": {"type": "string", "minLength": 1},
-                                            },
-                                            "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                        }
-                                    },
-                                },
-                            },
-                        },
-                        rule="required",
-                    )
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec must contain " + (str(sorted(data__spec__missing_keys)) + " properties"), value=data__spec, name="" + (name_prefix or "data") + ".spec", definition={'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, rule='required')
                 data__spec_keys = set(data__spec.keys())
                 if "selector" in data__spec_keys:
                     data__spec_keys.remove("selector")
                     data__spec__selector = data__spec["selector"]
                     if not isinstance(data__spec__selector, (str)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".spec.selector must be string",
-                            value=data__spec__selector,
-                            name="" + (name_prefix or "data") + ".spec.selector",
-                            definition={
-                                "type": "string",
-                                "minLength": 1,
-                                "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.selector must be string", value=data__spec__selector, name="" + (name_prefix or "data") + ".spec.selector", definition={'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, rule='type')
                     if isinstance(data__spec__selector, str):
                         data__spec__selector_len = len(data__spec__selector)
                         if data__spec__selector_len < 1:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".spec.selector must be longer than or equal to 1 characters",
-                                value=data__spec__selector,
-                                name="" + (name_prefix or "data") + ".spec.selector",
-                                definition={
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                },
-                                rule="minLength",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.selector must be longer than or equal to 1 characters", value=data__spec__selector, name="" + (name_prefix or "data") + ".spec.selector", definition={'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, rule='minLength')
                 if "matchExact" in data__spec_keys:
                     data__spec_keys.remove("matchExact")
                     data__spec__matchExact = data__spec["matchExact"]
                     if not isinstance(data__spec__matchExact, (bool)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".spec.matchExact must be boolean",
-                            value=data__spec__matchExact,
-                            name="" + (name_prefix or "data") + ".spec.matchExact",
-                            definition={
-                                "type": "boolean",
-                                "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.matchExact must be boolean", value=data__spec__matchExact, name="" + (name_prefix or "data") + ".spec.matchExact", definition={'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, rule='type')
                 if "matchInEnvVars" in data__spec_keys:
                     data__spec_keys.remove("matchInEnvVars")
                     data__spec__matchInEnvVars = data__spec["matchInEnvVars"]
                     if not isinstance(data__spec__matchInEnvVars, (bool)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".spec.matchInEnvVars must be boolean",
-                            value=data__spec__matchInEnvVars,
-                            name="" + (name_prefix or "data") + ".spec.matchInEnvVars",
-                            definition={
-                                "type": "boolean",
-                                "description": "Also replace container env values that are exactly a matching reference.",
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.matchInEnvVars must be boolean", value=data__spec__matchInEnvVars, name="" + (name_prefix or "data") + ".spec.matchInEnvVars", definition={'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, rule='type')
                 if "overrideCommand" in data__spec_keys:
                     data__spec_keys.remove("overrideCommand")
                     data__spec__overrideCommand = data__spec["overrideCommand"]
                     if not isinstance(data__spec__overrideCommand, (dict)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".spec.overrideCommand must be object",
-                            value=data__spec__overrideCommand,
-                            name="" + (name_prefix or "data") + ".spec.overrideCommand",
-                            definition={
-                                "type": "object",
-                                "required": ["command"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "command": {
-                                        "type": "array",
-                                        "items": {"type": "string"},
-                                        "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                    }
-                                },
-                            },
-                            rule="type",
-                        )
-                    data__spec__overrideCommand_is_dict = isinstance(
-                        data__spec__overrideCommand, dict
-                    )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.overrideCommand must be object", value=data__spec__overrideCommand, name="" + (name_prefix or "data") + ".spec.overrideCommand", definition={'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, rule='type')
+                    data__spec__overrideCommand_is_dict = isinstance(data__spec__overrideCommand, dict)
                     if data__spec__overrideCommand_is_dict:
-                        data__spec__overrideCommand__missing_keys = (
-                            set(["command"]) - data__spec__overrideCommand.keys()
-                        )
+                        data__spec__overrideCommand__missing_keys = set(['command']) - data__spec__overrideCommand.keys()
                         if data__spec__overrideCommand__missing_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".spec.overrideCommand must contain "
-                                + (
-                                    str(sorted(data__spec__overrideCommand__missing_keys))
-                                    + " properties"
-                                ),
-                                value=data__spec__overrideCommand,
-                                name="" + (name_prefix or "data") + ".spec.overrideCommand",
-                                definition={
-                                    "type": "object",
-                                    "required": ["command"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "command": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                        }
-                                    },
-                                },
-                                rule="required",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.overrideCommand must contain " + (str(sorted(data__spec__overrideCommand__missing_keys)) + " properties"), value=data__spec__overrideCommand, name="" + (name_prefix or "data") + ".spec.overrideCommand", definition={'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, rule='required')
                         data__spec__overrideCommand_keys = set(data__spec__overrideCommand.keys())
                         if "command" in data__spec__overrideCommand_keys:
                             data__spec__overrideCommand_keys.remove("command")
-                            data__spec__overrideCommand__command = data__spec__overrideCommand[
-                                "command"
-                            ]
+                            data__spec__overrideCommand__command = data__spec__overrideCommand["command"]
                             if not isinstance(data__spec__overrideCommand__command, (list, tuple)):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".spec.overrideCommand.command must be array",
-                                    value=data__spec__overrideCommand__command,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".spec.overrideCommand.command",
-                                    definition={
-                                        "type": "array",
-                                        "items": {"type": "string"},
-                                        "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                    },
-                                    rule="type",
-                                )
-                            data__spec__overrideCommand__command_is_list = isinstance(
-                                data__spec__overrideCommand__command, (list, tuple)
-                            )
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.overrideCommand.command must be array", value=data__spec__overrideCommand__command, name="" + (name_prefix or "data") + ".spec.overrideCommand.command", definition={'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}, rule='type')
+                            data__spec__overrideCommand__command_is_list = isinstance(data__spec__overrideCommand__command, (list, tuple))
                             if data__spec__overrideCommand__command_is_list:
-                                data__spec__overrideCommand__command_len = len(
-                                    data__spec__overrideCommand__command
-                                )
-                                for (
-                                    data__spec__overrideCommand__command_x,
-                                    data__spec__overrideCommand__command_item,
-                                ) in enumerate(data__spec__overrideCommand__command):
-                                    if not isinstance(
-                                        data__spec__overrideCommand__command_item, (str)
-                                    ):
-                                        raise JsonSchemaValueException(
-                                            ""
-                                            + (name_prefix or "data")
-                                            + ".spec.overrideCommand.command[{data__spec__overrideCommand__command_x}]".format(
-                                                **locals()
-                                            )
-                                            + " must be string",
-                                            value=data__spec__overrideCommand__command_item,
-                                            name=""
-                                            + (name_prefix or "data")
-                                            + ".spec.overrideCommand.command[{data__spec__overrideCommand__command_x}]".format(
-                                                **locals()
-                                            )
-                                            + "",
-                                            definition={"type": "string"},
-                                            rule="type",
-                                        )
+                                data__spec__overrideCommand__command_len = len(data__spec__overrideCommand__command)
+                                for data__spec__overrideCommand__command_x, data__spec__overrideCommand__command_item in enumerate(data__spec__overrideCommand__command):
+                                    if not isinstance(data__spec__overrideCommand__command_item, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.overrideCommand.command[{data__spec__overrideCommand__command_x}]".format(**locals()) + " must be string", value=data__spec__overrideCommand__command_item, name="" + (name_prefix or "data") + ".spec.overrideCommand.command[{data__spec__overrideCommand__command_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
                         if data__spec__overrideCommand_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".spec.overrideCommand must not contain "
-                                + str(data__spec__overrideCommand_keys)
-                                + " properties",
-                                value=data__spec__overrideCommand,
-                                name="" + (name_prefix or "data") + ".spec.overrideCommand",
-                                definition={
-                                    "type": "object",
-                                    "required": ["command"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "command": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                        }
-                                    },
-                                },
-                                rule="additionalProperties",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.overrideCommand must not contain "+str(data__spec__overrideCommand_keys)+" properties", value=data__spec__overrideCommand, name="" + (name_prefix or "data") + ".spec.overrideCommand", definition={'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, rule='additionalProperties')
                 if "overrideArgs" in data__spec_keys:
                     data__spec_keys.remove("overrideArgs")
                     data__spec__overrideArgs = data__spec["overrideArgs"]
                     if not isinstance(data__spec__overrideArgs, (dict)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".spec.overrideArgs must be object",
-                            value=data__spec__overrideArgs,
-                            name="" + (name_prefix or "data") + ".spec.overrideArgs",
-                            definition={
-                                "type": "object",
-                                "required": ["args"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "args": {
-                                        "type": "array",
-                                        "items": {"type": "string"},
-                                        "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                    }
-                                },
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.overrideArgs must be object", value=data__spec__overrideArgs, name="" + (name_prefix or "data") + ".spec.overrideArgs", definition={'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, rule='type')
                     data__spec__overrideArgs_is_dict = isinstance(data__spec__overrideArgs, dict)
                     if data__spec__overrideArgs_is_dict:
-                        data__spec__overrideArgs__missing_keys = (
-                            set(["args"]) - data__spec__overrideArgs.keys()
-                        )
+                        data__spec__overrideArgs__missing_keys = set(['args']) - data__spec__overrideArgs.keys()
                         if data__spec__overrideArgs__missing_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".spec.overrideArgs must contain "
-                                + (
-                                    str(sorted(data__spec__overrideArgs__missing_keys))
-                                    + " properties"
-                                ),
-                                value=data__spec__overrideArgs,
-                                name="" + (name_prefix or "data") + ".spec.overrideArgs",
-                                definition={
-                                    "type": "object",
-                                    "required": ["args"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "args": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                        }
-                                    },
-                                },
-                                rule="required",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.overrideArgs must contain " + (str(sorted(data__spec__overrideArgs__missing_keys)) + " properties"), value=data__spec__overrideArgs, name="" + (name_prefix or "data") + ".spec.overrideArgs", definition={'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, rule='required')
                         data__spec__overrideArgs_keys = set(data__spec__overrideArgs.keys())
                         if "args" in data__spec__overrideArgs_keys:
                             data__spec__overrideArgs_keys.remove("args")
                             data__spec__overrideArgs__args = data__spec__overrideArgs["args"]
                             if not isinstance(data__spec__overrideArgs__args, (list, tuple)):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".spec.overrideArgs.args must be array",
-                                    value=data__spec__overrideArgs__args,
-                                    name="" + (name_prefix or "data") + ".spec.overrideArgs.args",
-                                    definition={
-                                        "type": "array",
-                                        "items": {"type": "string"},
-                                        "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                    },
-                                    rule="type",
-                                )
-                            data__spec__overrideArgs__args_is_list = isinstance(
-                                data__spec__overrideArgs__args, (list, tuple)
-                            )
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.overrideArgs.args must be array", value=data__spec__overrideArgs__args, name="" + (name_prefix or "data") + ".spec.overrideArgs.args", definition={'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}, rule='type')
+                            data__spec__overrideArgs__args_is_list = isinstance(data__spec__overrideArgs__args, (list, tuple))
                             if data__spec__overrideArgs__args_is_list:
-                                data__spec__overrideArgs__args_len = len(
-                                    data__spec__overrideArgs__args
-                                )
-                                for (
-                                    data__spec__overrideArgs__args_x,
-                                    data__spec__overrideArgs__args_item,
-                                ) in enumerate(data__spec__overrideArgs__args):
+                                data__spec__overrideArgs__args_len = len(data__spec__overrideArgs__args)
+                                for data__spec__overrideArgs__args_x, data__spec__overrideArgs__args_item in enumerate(data__spec__overrideArgs__args):
                                     if not isinstance(data__spec__overrideArgs__args_item, (str)):
-                                        raise JsonSchemaValueException(
-                                            ""
-                                            + (name_prefix or "data")
-                                            + ".spec.overrideArgs.args[{data__spec__overrideArgs__args_x}]".format(
-                                                **locals()
-                                            )
-                                            + " must be string",
-                                            value=data__spec__overrideArgs__args_item,
-                                            name=""
-                                            + (name_prefix or "data")
-                                            + ".spec.overrideArgs.args[{data__spec__overrideArgs__args_x}]".format(
-                                                **locals()
-                                            )
-                                            + "",
-                                            definition={"type": "string"},
-                                            rule="type",
-                                        )
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.overrideArgs.args[{data__spec__overrideArgs__args_x}]".format(**locals()) + " must be string", value=data__spec__overrideArgs__args_item, name="" + (name_prefix or "data") + ".spec.overrideArgs.args[{data__spec__overrideArgs__args_x}]".format(**locals()) + "", definition={'type': 'string'}, rule='type')
                         if data__spec__overrideArgs_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".spec.overrideArgs must not contain "
-                                + str(data__spec__overrideArgs_keys)
-                                + " properties",
-                                value=data__spec__overrideArgs,
-                                name="" + (name_prefix or "data") + ".spec.overrideArgs",
-                                definition={
-                                    "type": "object",
-                                    "required": ["args"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "args": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                        }
-                                    },
-                                },
-                                rule="additionalProperties",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.overrideArgs must not contain "+str(data__spec__overrideArgs_keys)+" properties", value=data__spec__overrideArgs, name="" + (name_prefix or "data") + ".spec.overrideArgs", definition={'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, rule='additionalProperties')
                 if "disableSource" in data__spec_keys:
                     data__spec_keys.remove("disableSource")
                     data__spec__disableSource = data__spec["disableSource"]
                     if not isinstance(data__spec__disableSource, (dict)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".spec.disableSource must be object",
-                            value=data__spec__disableSource,
-                            name="" + (name_prefix or "data") + ".spec.disableSource",
-                            definition={
-                                "type": "object",
-                                "required": ["configMap"],
-                                "additionalProperties": False,
-                                "properties": {
-                                    "configMap": {
-                                        "type": "object",
-                                        "required": ["name", "key"],
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "name": {"type": "string", "minLength": 1},
-                                            "key": {"type": "string", "minLength": 1},
-                                        },
-                                        "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                    }
-                                },
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.disableSource must be object", value=data__spec__disableSource, name="" + (name_prefix or "data") + ".spec.disableSource", definition={'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}, rule='type')
                     data__spec__disableSource_is_dict = isinstance(data__spec__disableSource, dict)
                     if data__spec__disableSource_is_dict:
-                        data__spec__disableSource__missing_keys = (
-                            set(["configMap"]) - data__spec__disableSource.keys()
-                        )
+                        data__spec__disableSource__missing_keys = set(['configMap']) - data__spec__disableSource.keys()
                         if data__spec__disableSource__missing_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".spec.disableSource must contain "
-                                + (
-                                    str(sorted(data__spec__disableSource__missing_keys))
-                                    + " properties"
-                                ),
-                                value=data__spec__disableSource,
-                                name="" + (name_prefix or "data") + ".spec.disableSource",
-                                definition={
-                                    "type": "object",
-                                    "required": ["configMap"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "configMap": {
-                                            "type": "object",
-                                            "required": ["name", "key"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "name": {"type": "string", "minLength": 1},
-                                                "key": {"type": "string", "minLength": 1},
-                                            },
-                                            "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                        }
-                                    },
-                                },
-                                rule="required",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.disableSource must contain " + (str(sorted(data__spec__disableSource__missing_keys)) + " properties"), value=data__spec__disableSource, name="" + (name_prefix or "data") + ".spec.disableSource", definition={'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}, rule='required')
                         data__spec__disableSource_keys = set(data__spec__disableSource.keys())
                         if "configMap" in data__spec__disableSource_keys:
                             data__spec__disableSource_keys.remove("configMap")
-                            data__spec__disableSource__configMap = data__spec__disableSource[
-                                "configMap"
-                            ]
+                            data__spec__disableSource__configMap = data__spec__disableSource["configMap"]
                             if not isinstance(data__spec__disableSource__configMap, (dict)):
-                                raise JsonSchemaValueException(
-                                    ""
-                                    + (name_prefix or "data")
-                                    + ".spec.disableSource.configMap must be object",
-                                    value=data__spec__disableSource__configMap,
-                                    name=""
-                                    + (name_prefix or "data")
-                                    + ".spec.disableSource.configMap",
-                                    definition={
-                                        "type": "object",
-                                        "required": ["name", "key"],
-                                        "additionalProperties": False,
-                                        "properties": {
-                                            "name": {"type": "string", "minLength": 1},
-                                            "key": {"type": "string", "minLength": 1},
-                                        },
-                                        "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                    },
-                                    rule="type",
-                                )
-                            data__spec__disableSource__configMap_is_dict = isinstance(
-                                data__spec__disableSource__configMap, dict
-                            )
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.disableSource.configMap must be object", value=data__spec__disableSource__configMap, name="" + (name_prefix or "data") + ".spec.disableSource.configMap", definition={'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}, rule='type')
+                            data__spec__disableSource__configMap_is_dict = isinstance(data__spec__disableSource__configMap, dict)
                             if data__spec__disableSource__configMap_is_dict:
-                                data__spec__disableSource__configMap__missing_keys = (
-                                    set(["name", "key"])
-                                    - data__spec__disableSource__configMap.keys()
-                                )
+                                data__spec__disableSource__configMap__missing_keys = set(['name', 'key']) - data__spec__disableSource__configMap.keys()
                                 if data__spec__disableSource__configMap__missing_keys:
-                                    raise JsonSchemaValueException(
-                                        ""
-                                        + (name_prefix or "data")
-                                        + ".spec.disableSource.configMap must contain "
-                                        + (
-                                            str(
-                                                sorted(
-                                                    data__spec__disableSource__configMap__missing_keys
-                                                )
-                                            )
-                                            + " properties"
-                                        ),
-                                        value=data__spec__disableSource__configMap,
-                                        name=""
-                                        + (name_prefix or "data")
-                                        + ".spec.disableSource.configMap",
-                                        definition={
-                                            "type": "object",
-                                            "required": ["name", "key"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "name": {"type": "string", "minLength": 1},
-                                                "key": {"type": "string", "minLength": 1},
-                                            },
-                                            "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                        },
-                                        rule="required",
-                                    )
-                                data__spec__disableSource__configMap_keys = set(
-                                    data__spec__disableSource__configMap.keys()
-                                )
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.disableSource.configMap must contain " + (str(sorted(data__spec__disableSource__configMap__missing_keys)) + " properties"), value=data__spec__disableSource__configMap, name="" + (name_prefix or "data") + ".spec.disableSource.configMap", definition={'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}, rule='required')
+                                data__spec__disableSource__configMap_keys = set(data__spec__disableSource__configMap.keys())
                                 if "name" in data__spec__disableSource__configMap_keys:
                                     data__spec__disableSource__configMap_keys.remove("name")
-                                    data__spec__disableSource__configMap__name = (
-                                        data__spec__disableSource__configMap["name"]
-                                    )
-                                    if not isinstance(
-                                        data__spec__disableSource__configMap__name, (str)
-                                    ):
-                                        raise JsonSchemaValueException(
-                                            ""
-                                            + (name_prefix or "data")
-                                            + ".spec.disableSource.configMap.name must be string",
-                                            value=data__spec__disableSource__configMap__name,
-                                            name=""
-                                            + (name_prefix or "data")
-                                            + ".spec.disableSource.configMap.name",
-                                            definition={"type": "string", "minLength": 1},
-                                            rule="type",
-                                        )
+                                    data__spec__disableSource__configMap__name = data__spec__disableSource__configMap["name"]
+                                    if not isinstance(data__spec__disableSource__configMap__name, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.disableSource.configMap.name must be string", value=data__spec__disableSource__configMap__name, name="" + (name_prefix or "data") + ".spec.disableSource.configMap.name", definition={'type': 'string', 'minLength': 1}, rule='type')
                                     if isinstance(data__spec__disableSource__configMap__name, str):
-                                        data__spec__disableSource__configMap__name_len = len(
-                                            data__spec__disableSource__configMap__name
-                                        )
+                                        data__spec__disableSource__configMap__name_len = len(data__spec__disableSource__configMap__name)
                                         if data__spec__disableSource__configMap__name_len < 1:
-                                            raise JsonSchemaValueException(
-                                                ""
-                                                + (name_prefix or "data")
-                                                + ".spec.disableSource.configMap.name must be longer than or equal to 1 characters",
-                                                value=data__spec__disableSource__configMap__name,
-                                                name=""
-                                                + (name_prefix or "data")
-                                                + ".spec.disableSource.configMap.name",
-                                                definition={"type": "string", "minLength": 1},
-                                                rule="minLength",
-                                            )
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.disableSource.configMap.name must be longer than or equal to 1 characters", value=data__spec__disableSource__configMap__name, name="" + (name_prefix or "data") + ".spec.disableSource.configMap.name", definition={'type': 'string', 'minLength': 1}, rule='minLength')
                                 if "key" in data__spec__disableSource__configMap_keys:
                                     data__spec__disableSource__configMap_keys.remove("key")
-                                    data__spec__disableSource__configMap__key = (
-                                        data__spec__disableSource__configMap["key"]
-                                    )
-                                    if not isinstance(
-                                        data__spec__disableSource__configMap__key, (str)
-                                    ):
-                                        raise JsonSchemaValueException(
-                                            ""
-                                            + (name_prefix or "data")
-                                            + ".spec.disableSource.configMap.key must be string",
-                                            value=data__spec__disableSource__configMap__key,
-                                            name=""
-                                            + (name_prefix or "data")
-                                            + ".spec.disableSource.configMap.key",
-                                            definition={"type": "string", "minLength": 1},
-                                            rule="type",
-                                        )
+                                    data__spec__disableSource__configMap__key = data__spec__disableSource__configMap["key"]
+                                    if not isinstance(data__spec__disableSource__configMap__key, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.disableSource.configMap.key must be string", value=data__spec__disableSource__configMap__key, name="" + (name_prefix or "data") + ".spec.disableSource.configMap.key", definition={'type': 'string', 'minLength': 1}, rule='type')
                                     if isinstance(data__spec__disableSource__configMap__key, str):
-                                        data__spec__disableSource__configMap__key_len = len(
-                                            data__spec__disableSource__configMap__key
-                                        )
+                                        data__spec__disableSource__configMap__key_len = len(data__spec__disableSource__configMap__key)
                                         if data__spec__disableSource__configMap__key_len < 1:
-                                            raise JsonSchemaValueException(
-                                                ""
-                                                + (name_prefix or "data")
-                                                + ".spec.disableSource.configMap.key must be longer than or equal to 1 characters",
-                                                value=data__spec__disableSource__configMap__key,
-                                                name=""
-                                                + (name_prefix or "data")
-                                                + ".spec.disableSource.configMap.key",
-                                                definition={"type": "string", "minLength": 1},
-                                                rule="minLength",
-                                            )
+                                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.disableSource.configMap.key must be longer than or equal to 1 characters", value=data__spec__disableSource__configMap__key, name="" + (name_prefix or "data") + ".spec.disableSource.configMap.key", definition={'type': 'string', 'minLength': 1}, rule='minLength')
                                 if data__spec__disableSource__configMap_keys:
-                                    raise JsonSchemaValueException(
-                                        ""
-                                        + (name_prefix or "data")
-                                        + ".spec.disableSource.configMap must not contain "
-                                        + str(data__spec__disableSource__configMap_keys)
-                                        + " properties",
-                                        value=data__spec__disableSource__configMap,
-                                        name=""
-                                        + (name_prefix or "data")
-                                        + ".spec.disableSource.configMap",
-                                        definition={
-                                            "type": "object",
-                                            "required": ["name", "key"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "name": {"type": "string", "minLength": 1},
-                                                "key": {"type": "string", "minLength": 1},
-                                            },
-                                            "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                        },
-                                        rule="additionalProperties",
-                                    )
+                                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.disableSource.configMap must not contain "+str(data__spec__disableSource__configMap_keys)+" properties", value=data__spec__disableSource__configMap, name="" + (name_prefix or "data") + ".spec.disableSource.configMap", definition={'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}, rule='additionalProperties')
                         if data__spec__disableSource_keys:
-                            raise JsonSchemaValueException(
-                                ""
-                                + (name_prefix or "data")
-                                + ".spec.disableSource must not contain "
-                                + str(data__spec__disableSource_keys)
-                                + " properties",
-                                value=data__spec__disableSource,
-                                name="" + (name_prefix or "data") + ".spec.disableSource",
-                                definition={
-                                    "type": "object",
-                                    "required": ["configMap"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "configMap": {
-                                            "type": "object",
-                                            "required": ["name", "key"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "name": {"type": "string", "minLength": 1},
-                                                "key": {"type": "string", "minLength": 1},
-                                            },
-                                            "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                        }
-                                    },
-                                },
-                                rule="additionalProperties",
-                            )
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec.disableSource must not contain "+str(data__spec__disableSource_keys)+" properties", value=data__spec__disableSource, name="" + (name_prefix or "data") + ".spec.disableSource", definition={'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}, rule='additionalProperties')
                 if data__spec_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".spec must not contain "
-                        + str(data__spec_keys)
-                        + " properties",
-                        value=data__spec,
-                        name="" + (name_prefix or "data") + ".spec",
-                        definition={
-                            "type": "object",
-                            "required": ["selector"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "selector": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                },
-                                "matchExact": {
-                                    "type": "boolean",
-                                    "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                },
-                                "matchInEnvVars": {
-                                    "type": "boolean",
-                                    "description": "Also replace container env values that are exactly a matching reference.",
-                                },
-                                "overrideCommand": {
-                                    "type": "object",
-                                    "required": ["command"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "command": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                        }
-                                    },
-                                },
-                                "overrideArgs": {
-                                    "type": "object",
-                                    "required": ["args"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "args": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                        }
-                                    },
-                                },
-                                "disableSource": {
-                                    "type": "object",
-                                    "required": ["configMap"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "configMap": {
-                                            "type": "object",
-                                            "required": ["name", "key"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "name": {"type": "string", "minLength": 1},
-                                                "key": {"type": "string", "minLength": 1},
-                                            },
-                                            "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                        }
-                                    },
-                                },
-                            },
-                        },
-                        rule="additionalProperties",
-                    )
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".spec must not contain "+str(data__spec_keys)+" properties", value=data__spec, name="" + (name_prefix or "data") + ".spec", definition={'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, rule='additionalProperties')
         if "status" in data_keys:
             data_keys.remove("status")
             data__status = data["status"]
             if not isinstance(data__status, (dict)):
-                raise JsonSchemaValueException(
-                    "" + (name_prefix or "data") + ".status must be object",
-                    value=data__status,
-                    name="" + (name_prefix or "data") + ".status",
-                    definition={
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {
-                            "image": {
-                                "type": "string",
-                                "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                            },
-                            "imageFromCluster": {
-                                "type": "string",
-                                "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                            },
-                            "imageFromLocal": {
-                                "type": "string",
-                                "description": "The built image as seen from the local network (not used).",
-                            },
-                            "buildStartTime": {
-                                "type": "string",
-                                "description": "When the build started (not used).",
-                            },
-                        },
-                    },
-                    rule="type",
-                )
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".status must be object", value=data__status, name="" + (name_prefix or "data") + ".status", definition={'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}, rule='type')
             data__status_is_dict = isinstance(data__status, dict)
             if data__status_is_dict:
                 data__status_keys = set(data__status.keys())
@@ -3177,208 +424,27 @@ def validate_https___apply_imagemaps_dev_schemas_imagemap_schema_json(
                     data__status_keys.remove("image")
                     data__status__image = data__status["image"]
                     if not isinstance(data__status__image, (str)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".status.image must be string",
-                            value=data__status__image,
-                            name="" + (name_prefix or "data") + ".status.image",
-                            definition={
-                                "type": "string",
-                                "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".status.image must be string", value=data__status__image, name="" + (name_prefix or "data") + ".status.image", definition={'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, rule='type')
                 if "imageFromCluster" in data__status_keys:
                     data__status_keys.remove("imageFromCluster")
                     data__status__imageFromCluster = data__status["imageFromCluster"]
                     if not isinstance(data__status__imageFromCluster, (str)):
-                        raise JsonSchemaValueException(
-                            ""
-                            + (name_prefix or "data")
-                            + ".status.imageFromCluster must be string",
-                            value=data__status__imageFromCluster,
-                            name="" + (name_prefix or "data") + ".status.imageFromCluster",
-                            definition={
-                                "type": "string",
-                                "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".status.imageFromCluster must be string", value=data__status__imageFromCluster, name="" + (name_prefix or "data") + ".status.imageFromCluster", definition={'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, rule='type')
                 if "imageFromLocal" in data__status_keys:
                     data__status_keys.remove("imageFromLocal")
                     data__status__imageFromLocal = data__status["imageFromLocal"]
                     if not isinstance(data__status__imageFromLocal, (str)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".status.imageFromLocal must be string",
-                            value=data__status__imageFromLocal,
-                            name="" + (name_prefix or "data") + ".status.imageFromLocal",
-                            definition={
-                                "type": "string",
-                                "description": "The built image as seen from the local network (not used).",
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".status.imageFromLocal must be string", value=data__status__imageFromLocal, name="" + (name_prefix or "data") + ".status.imageFromLocal", definition={'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, rule='type')
                 if "buildStartTime" in data__status_keys:
                     data__status_keys.remove("buildStartTime")
                     data__status__buildStartTime = data__status["buildStartTime"]
                     if not isinstance(data__status__buildStartTime, (str)):
-                        raise JsonSchemaValueException(
-                            "" + (name_prefix or "data") + ".status.buildStartTime must be string",
-                            value=data__status__buildStartTime,
-                            name="" + (name_prefix or "data") + ".status.buildStartTime",
-                            definition={
-                                "type": "string",
-                                "description": "When the build started (not used).",
-                            },
-                            rule="type",
-                        )
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".status.buildStartTime must be string", value=data__status__buildStartTime, name="" + (name_prefix or "data") + ".status.buildStartTime", definition={'type': 'string', 'description': 'When the build started (not used).'}, rule='type')
                 if data__status_keys:
-                    raise JsonSchemaValueException(
-                        ""
-                        + (name_prefix or "data")
-                        + ".status must not contain "
-                        + str(data__status_keys)
-                        + " properties",
-                        value=data__status,
-                        name="" + (name_prefix or "data") + ".status",
-                        definition={
-                            "type": "object",
-                            "additionalProperties": False,
-                            "properties": {
-                                "image": {
-                                    "type": "string",
-                                    "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                                },
-                                "imageFromCluster": {
-                                    "type": "string",
-                                    "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                                },
-                                "imageFromLocal": {
-                                    "type": "string",
-                                    "description": "The built image as seen from the local network (not used).",
-                                },
-                                "buildStartTime": {
-                                    "type": "string",
-                                    "description": "When the build started (not used).",
-                                },
-                            },
-                        },
-                        rule="additionalProperties",
-                    )
+                    raise JsonSchemaValueException("" + (name_prefix or "data") + ".status must not contain "+str(data__status_keys)+" properties", value=data__status, name="" + (name_prefix or "data") + ".status", definition={'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}, rule='additionalProperties')
         if data_keys:
-            raise JsonSchemaValueException(
-                ""
-                + (name_prefix or "data")
-                + " must not contain "
-                + str(data_keys)
-                + " properties",
-                value=data,
-                name="" + (name_prefix or "data") + "",
-                definition={
-                    "$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "$id": "https://apply-imagemaps.dev/schemas/imagemap.schema.json",
-                    "title": "ImageMap (tilt.dev/v1alpha1)",
-                    "description": "Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.",
-                    "type": "object",
-                    "required": ["metadata", "spec"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "apiVersion": {"const": "tilt.dev/v1alpha1"},
-                        "kind": {"const": "ImageMap"},
-                        "metadata": {
-                            "description": "Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.",
-                            "type": "object",
-                            "properties": {"name": {"type": "string", "minLength": 1}},
-                            "required": ["name"],
-                        },
-                        "spec": {
-                            "type": "object",
-                            "required": ["selector"],
-                            "additionalProperties": False,
-                            "properties": {
-                                "selector": {
-                                    "type": "string",
-                                    "minLength": 1,
-                                    "description": "Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.",
-                                },
-                                "matchExact": {
-                                    "type": "boolean",
-                                    "description": "Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.",
-                                },
-                                "matchInEnvVars": {
-                                    "type": "boolean",
-                                    "description": "Also replace container env values that are exactly a matching reference.",
-                                },
-                                "overrideCommand": {
-                                    "type": "object",
-                                    "required": ["command"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "command": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "description": "New `command` of every container carrying the injected image; [] removes it.",
-                                        }
-                                    },
-                                },
-                                "overrideArgs": {
-                                    "type": "object",
-                                    "required": ["args"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "args": {
-                                            "type": "array",
-                                            "items": {"type": "string"},
-                                            "description": "New `args` of every container carrying the injected image; [] removes it.",
-                                        }
-                                    },
-                                },
-                                "disableSource": {
-                                    "type": "object",
-                                    "required": ["configMap"],
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "configMap": {
-                                            "type": "object",
-                                            "required": ["name", "key"],
-                                            "additionalProperties": False,
-                                            "properties": {
-                                                "name": {"type": "string", "minLength": 1},
-                                                "key": {"type": "string", "minLength": 1},
-                                            },
-                                            "description": "A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.",
-                                        }
-                                    },
-                                },
-                            },
-                        },
-                        "status": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "properties": {
-                                "image": {
-                                    "type": "string",
-                                    "description": "The built image as seen from the cluster; used when imageFromCluster is empty.",
-                                },
-                                "imageFromCluster": {
-                                    "type": "string",
-                                    "description": "The built image as seen from the cluster's container runtime: the value injected.",
-                                },
-                                "imageFromLocal": {
-                                    "type": "string",
-                                    "description": "The built image as seen from the local network (not used).",
-                                },
-                                "buildStartTime": {
-                                    "type": "string",
-                                    "description": "When the build started (not used).",
-                                },
-                            },
-                        },
-                    },
-                },
-                rule="additionalProperties",
-            )
+            raise JsonSchemaValueException("" + (name_prefix or "data") + " must not contain "+str(data_keys)+" properties", value=data, name="" + (name_prefix or "data") + "", definition={'$schema': 'https://json-schema.org/draft/2020-12/schema', '$id': 'https://apply-imagemaps.dev/schemas/imagemap.schema.json', 'title': 'ImageMap (tilt.dev/v1alpha1)', 'description': 'Maps an image reference in the manifests (spec.selector) to the image that was built (status). As a document, apiVersion and kind are required; inline in ApplyImageMaps.imageMaps they may be left out.', 'type': 'object', 'required': ['metadata', 'spec'], 'additionalProperties': False, 'properties': {'apiVersion': {'const': 'tilt.dev/v1alpha1'}, 'kind': {'const': 'ImageMap'}, 'metadata': {'description': 'Kubernetes ObjectMeta; only `name` is read. Other fields (labels, annotations added by kpt or kustomize, ...) are allowed and ignored.', 'type': 'object', 'properties': {'name': {'type': 'string', 'minLength': 1}}, 'required': ['name']}, 'spec': {'type': 'object', 'required': ['selector'], 'additionalProperties': False, 'properties': {'selector': {'type': 'string', 'minLength': 1, 'description': 'Image reference to look for, e.g. `my-app` matches `docker.io/library/my-app:dev`. Name-only unless matchExact.'}, 'matchExact': {'type': 'boolean', 'description': 'Compare tags and digests too: `my-app:dev` then matches only `my-app:dev`.'}, 'matchInEnvVars': {'type': 'boolean', 'description': 'Also replace container env values that are exactly a matching reference.'}, 'overrideCommand': {'type': 'object', 'required': ['command'], 'additionalProperties': False, 'properties': {'command': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `command` of every container carrying the injected image; [] removes it.'}}}, 'overrideArgs': {'type': 'object', 'required': ['args'], 'additionalProperties': False, 'properties': {'args': {'type': 'array', 'items': {'type': 'string'}, 'description': 'New `args` of every container carrying the injected image; [] removes it.'}}}, 'disableSource': {'type': 'object', 'required': ['configMap'], 'additionalProperties': False, 'properties': {'configMap': {'type': 'object', 'required': ['name', 'key'], 'additionalProperties': False, 'properties': {'name': {'type': 'string', 'minLength': 1}, 'key': {'type': 'string', 'minLength': 1}}, 'description': 'A ConfigMap among the input items whose data[key] (Go ParseBool) disables this ImageMap when true.'}}}}}, 'status': {'type': 'object', 'additionalProperties': False, 'properties': {'image': {'type': 'string', 'description': 'The built image as seen from the cluster; used when imageFromCluster is empty.'}, 'imageFromCluster': {'type': 'string', 'description': "The built image as seen from the cluster's container runtime: the value injected."}, 'imageFromLocal': {'type': 'string', 'description': 'The built image as seen from the local network (not used).'}, 'buildStartTime': {'type': 'string', 'description': 'When the build started (not used).'}}}}}, rule='additionalProperties')
     return data
-
 
 VALIDATORS = {
     "imagemap": validate_https___apply_imagemaps_dev_schemas_imagemap_schema_json,

@@ -28,9 +28,7 @@ def run_fn(stdin: str | bytes, *args: str) -> Run:
     return Run(out.getvalue().decode(), err.getvalue(), code)
 
 
-def imagemap(
-    name: str, selector: str, image: str, **spec: object
-) -> str:
+def imagemap(name: str, selector: str, image: str, **spec: object) -> str:
     """One ImageMap document as YAML text (spec extras given as YAML-able values)."""
     import json
 

@@ -1,0 +1,56 @@
+"""The entry point: real stdin, stdout and exit status; usage errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import imagemap, run_fn
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "basic"
+
+
+def test_python_dash_m_runs_the_example() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "krm_fn", "--imagemaps", str(EXAMPLE / "imagemaps.yaml")],
+        input=(EXAMPLE / "resources.yaml").read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert b"image: localhost:5000/example.com_shop_frontend:tilt-2540b7f6d0d5c5d2\n" in proc.stdout
+    assert b"image: prom/statsd-exporter:v0.26.0   # not ours: left alone\n" in proc.stdout
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        run_fn("", "--no-such-flag")
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments: --no-such-flag" in capsys.readouterr().err
+
+
+def test_unreadable_imagemaps_file(tmp_path: Path) -> None:
+    out = run_fn("a: 1\n", "--imagemaps", str(tmp_path / "missing.yaml"))
+    assert (out.exit_code, out.stdout) == (1, "")
+    assert out.stderr == (
+        f"[error] cannot read ImageMaps file {tmp_path / 'missing.yaml'}: No such file or directory\n"
+    )
+
+
+def test_stream_error_writes_nothing(tmp_path: Path) -> None:
+    maps = tmp_path / "m.yaml"
+    maps.write_text(imagemap("app", "app", "app:tilt-1", overrideCommand={"command": ["x"]}))
+    text = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  volumes:\n"
+        "  - {name: v, image: {reference: app}}\n  containers: [{name: c, image: busybox}]\n"
+    )
+    out = run_fn(text, "--imagemaps", str(maps))
+    assert (out.exit_code, out.stdout) == (1, "")
+
+
+def test_empty_input_gives_empty_output() -> None:
+    assert run_fn("") == run_fn("")
+    assert run_fn("").stdout == ""
