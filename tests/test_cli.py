@@ -35,9 +35,9 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_unreadable_imagemaps_file(tmp_path: Path) -> None:
     out = run_fn("a: 1\n", "--imagemaps", str(tmp_path / "missing.yaml"))
     assert (out.exit_code, out.stdout) == (1, "")
-    assert out.stderr == (
-        f"[error] cannot read ImageMaps file {tmp_path / 'missing.yaml'}: No such file or directory\n"
-    )
+    missing = tmp_path / "missing.yaml"
+    expected = f"[error] cannot read ImageMaps file {missing}: No such file or directory\n"
+    assert out.stderr == expected
 
 
 def test_stream_error_writes_nothing(tmp_path: Path) -> None:

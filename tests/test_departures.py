@@ -102,7 +102,10 @@ def test_conflicting_maps_are_reported(maps_file: MapsFile) -> None:
 
 def test_unbuilt_imagemap_is_skipped_with_a_warning(maps_file: MapsFile) -> None:
     """Tilt S1.4: an empty status is `internal error: missing image status`."""
-    unbuilt = "apiVersion: tilt.dev/v1alpha1\nkind: ImageMap\nmetadata: {name: u}\nspec: {selector: app}\n"
+    unbuilt = (
+        "apiVersion: tilt.dev/v1alpha1\nkind: ImageMap\nmetadata: {name: u}\n"
+        "spec: {selector: app}\n"
+    )
     out = run_fn(_pod("  containers:\n  - image: app\n"), "--imagemaps", maps_file(unbuilt))
     assert out.exit_code == 0
     assert 'ImageMap "u" has not been built' in out.stderr
