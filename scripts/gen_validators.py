@@ -24,7 +24,7 @@ BASE = "https://apply-imagemaps.dev/schemas/"
 
 # The generated code raises fastjsonschema's exception; a local class of the same shape
 # keeps fastjsonschema a build-time tool only.
-LOCAL_EXCEPTION = '''
+LOCAL_EXCEPTION = """
 
 class JsonSchemaValueException(ValueError):
     def __init__(self, message, value=None, name=None, definition=None, rule=None):
@@ -34,7 +34,7 @@ class JsonSchemaValueException(ValueError):
         self.name = name
         self.definition = definition
         self.rule = rule
-'''
+"""
 
 
 def _load(uri: str) -> object:

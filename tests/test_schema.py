@@ -123,7 +123,8 @@ def test_every_problem_with_its_path() -> None:
     ]
 
 
-EXAMPLES = sorted((ROOT / "examples").rglob("*.yaml"))
+# Helm chart templates are not YAML until rendered.
+EXAMPLES = sorted(p for p in (ROOT / "examples").rglob("*.yaml") if "templates" not in p.parts)
 
 
 def test_bundled_example_configs_validate() -> None:
