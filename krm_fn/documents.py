@@ -49,13 +49,11 @@ class ReadError(ValueError):
 
 @dataclass(slots=True)
 class Document:
-    """One document of the stream: its text and, once composed, its root node."""
+    """One document of the stream: its text and where it starts."""
 
     index: int
     text: str
     first_line: int
-    node: Node | None = None
-    composed: bool = False
 
     @property
     def helm_source(self) -> str | None:
@@ -68,12 +66,10 @@ class Document:
         return f"document {self.index + 1}" + (f" ({source})" if source else "")
 
     def compose(self) -> Node | None:
-        """Compose the document's root node once (None for an empty document)."""
-        if not self.composed:
-            roots = self._run(lambda: list(yaml.compose_all(self.text, Loader=_LOADER)))
-            self.node = roots[0] if roots else None
-            self.composed = True
-        return self.node
+        """The document's root node (None for an empty document). Not kept: a large stream
+        is processed one document at a time."""
+        roots = self._run(lambda: list(yaml.compose_all(self.text, Loader=_LOADER)))
+        return roots[0] if roots else None
 
     def check_syntax(self) -> None:
         """Parse without composing: the same errors as `compose`, a fraction of the cost."""

@@ -112,18 +112,20 @@ def run(data: bytes, files: Sequence[ConfigFile] = (), strict: bool = False) -> 
     except ReadError as err:
         return Output(b"", [Result(Severity.ERROR, str(err))], krm=False)
     if krm is not None:
-        return _run_krm(bom, docs[krm], files, strict)
+        return _run_krm(bom, *krm, files, strict)
     return _run_stream(bom, docs, files, strict)
 
 
-def _resource_list(docs: list[Document]) -> int | None:
-    """The index of the only document if it is a ResourceList, else None."""
+def _resource_list(docs: list[Document]) -> tuple[Document, MappingNode] | None:
+    """The only document and its root, if it is a ResourceList; else None."""
     content = [d for d in docs if _has_content(d.text)]
     if len(content) != 1 or "ResourceList" not in content[0].text:
         return None
-    api_version, kind = documents.kind_of(content[0].compose())
+    root = content[0].compose()
+    api_version, kind = documents.kind_of(root)
     if kind == "ResourceList" and api_version in resourcelist.API_VERSIONS:
-        return content[0].index
+        assert isinstance(root, MappingNode)
+        return content[0], root
     return None
 
 
@@ -300,6 +302,7 @@ def _run_stream(
     maps, errors = _Maps(), []
     _gather(files, maps)
     imagemap_docs = set()
+    seen: dict[str, int] = {}
     for doc in docs:
         if "ImageMap" in doc.text:
             try:
@@ -310,7 +313,7 @@ def _run_stream(
             if _is_imagemap(node):
                 assert node is not None
                 imagemap_docs.add(doc.index)
-                source = _Source(_ref(node), _helm_file(doc, node, docs))
+                source = _Source(_ref(node), _helm_file(doc, node, seen))
                 maps.add(_data(node, source, maps), source)
     options = _options(maps, strict)
     wants_config_maps = any(m.disable_source for m in maps.maps.values())
@@ -326,6 +329,7 @@ def _run_stream(
     used: set[str] = set()
     results: list[Result] = []
     pieces = []
+    seen = {}
     for doc in docs:
         if doc.index in imagemap_docs:
             continue
@@ -334,7 +338,7 @@ def _run_stream(
                 node = doc.compose()
                 edits = []
                 if isinstance(node, MappingNode):
-                    file = _helm_file(doc, node, docs)
+                    file = _helm_file(doc, node, seen)
                     edits = _process(node, doc.text, file, usable, options, used, results)
                 pieces.append(_splice(doc.text, edits))
             else:
@@ -367,13 +371,14 @@ def _wanted(text: str, needles: set[str], options: Options) -> bool:
     return "image" in text or any(n in text for n in needles)
 
 
-def _helm_file(doc: Document, node: Node, docs: list[Document]) -> FileRef | None:
-    """Helm 3's `# Source:` comment, or Helm 4's filename annotation."""
+def _helm_file(doc: Document, node: Node, seen: dict[str, int]) -> FileRef | None:
+    """Helm 3's `# Source:` comment, or Helm 4's filename annotation; `seen` counts the
+    documents of each file so far, for the index."""
     path = doc.helm_source or _annotation(node, "postrenderer.helm.sh/postrender-filename")
     if path is None:
         return None
-    index = sum(1 for d in docs[: doc.index] if d.helm_source == path)
-    return FileRef(path, index)
+    seen[path] = seen.get(path, -1) + 1
+    return FileRef(path, seen[path])
 
 
 def _splice(text: str, edits: list[Edit]) -> str:
@@ -387,8 +392,10 @@ def _has_error(results: list[Result]) -> bool:
 # --- KRM mode --------------------------------------------------------------------------
 
 
-def _run_krm(bom: str, doc: Document, files: Sequence[ConfigFile], strict: bool) -> Output:
-    rl = resourcelist.read(doc)
+def _run_krm(
+    bom: str, doc: Document, root: MappingNode, files: Sequence[ConfigFile], strict: bool
+) -> Output:
+    rl = resourcelist.read(root)
     maps = _Maps(results=list(rl.problems))
     if rl.function_config is not None and not _empty_config(rl.function_config):
         source = _Source(_ref(rl.function_config), None)

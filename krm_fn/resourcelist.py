@@ -28,10 +28,8 @@ class ResourceList:
     problems: list[Result] = field(default_factory=list)
 
 
-def read(doc: Document) -> ResourceList:
-    """The composed ResourceList; a malformed part becomes an error result, not an exception."""
-    root = doc.compose()
-    assert isinstance(root, MappingNode)
+def read(root: MappingNode) -> ResourceList:
+    """The ResourceList's parts; a malformed part becomes an error result, not an exception."""
     rl = ResourceList(root, function_config=nodes.get(root, "functionConfig"))
     if documents_is_null(rl.function_config):
         rl.function_config = None

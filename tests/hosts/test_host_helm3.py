@@ -1,0 +1,72 @@
+"""Helm 3 (3.17.2) runs apply-imagemaps as a ``--post-renderer`` executable found on PATH:
+``helm template|install CHART --post-renderer apply-imagemaps
+--post-renderer-args --imagemaps --post-renderer-args maps.yaml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .hostlib import (
+    FRONTEND,
+    GOLDEN,
+    INVALID_MAPS,
+    MAPS,
+    MIGRATIONS,
+    assert_golden,
+    changed_lines,
+    helm_document,
+    helm_template,
+    post_renderer,
+    run,
+)
+
+
+def test_template_rewrites_images_and_keeps_every_other_byte(
+    helm3: Path, host_env: dict[str, str]
+) -> None:
+    plain = helm_template(helm3, host_env)
+    rendered = helm_template(helm3, host_env, *post_renderer("apply-imagemaps", MAPS))
+    assert rendered.returncode == 0, rendered.stderr
+    # Helm 3 prints the post-renderer's stdout as it is: `# Source:` lines, the template's
+    # comments and quotes, and its indentation all come through.
+    assert changed_lines(plain.stdout, rendered.stdout) == [
+        '-          image: "example.com/shop/frontend:1.4.0"   # built by Tilt',
+        f'+          image: "{FRONTEND}"   # built by Tilt',
+        "+          imagePullPolicy: IfNotPresent",
+        "-              value: example.com/shop/migrations:1.4.0",
+        f"+              value: {MIGRATIONS}",
+    ]
+    assert_golden(GOLDEN / "helm3-template.yaml", rendered.stdout)
+
+
+def test_hooks_are_not_post_rendered(helm3: Path, host_env: dict[str, str]) -> None:
+    # Helm 3 splits hooks off before it runs the post-renderer (README "Helm 3").
+    plain = helm_template(helm3, host_env)
+    rendered = helm_template(helm3, host_env, *post_renderer("apply-imagemaps", MAPS))
+    assert rendered.returncode == 0, rendered.stderr
+    hook = helm_document(rendered.stdout, "shop/templates/migrate-hook.yaml")
+    assert hook == helm_document(plain.stdout, "shop/templates/migrate-hook.yaml")
+    assert "image: example.com/shop/migrations:1.4.0\n" in hook
+
+
+def test_failure_shows_our_reason(
+    helm3: Path, host_env: dict[str, str], apply_imagemaps: Path
+) -> None:
+    failed = helm_template(helm3, host_env, *post_renderer("apply-imagemaps", INVALID_MAPS))
+    by_hand = run(
+        ["apply-imagemaps", "--imagemaps", INVALID_MAPS],
+        host_env,
+        stdin=helm_template(helm3, host_env).stdout,
+    )
+    assert (by_hand.returncode, by_hand.stdout) == (1, "")
+    assert by_hand.stderr == (
+        "[error] tilt.dev/v1alpha1/ImageMap/frontend spec.selecter:"
+        ' unknown field "selecter"; did you mean "selector"?\n'
+        "[error] tilt.dev/v1alpha1/ImageMap/frontend spec.selector: required field is missing\n"
+    )
+    assert (failed.returncode, failed.stdout) == (1, "")
+    assert failed.stderr == (
+        "Error: error while running post render on files: error while running command"
+        f" {apply_imagemaps}. error output:\n{by_hand.stderr}: exit status 1\n\n"
+        "Use --debug flag to render out invalid YAML\n"
+    )

@@ -1,0 +1,71 @@
+"""kustomize inside kubectl 1.32 (kustomize v5.5.0): apply-imagemaps as a legacy exec plugin.
+
+`kubectl kustomize --enable-alpha-plugins` runs
+``$KUSTOMIZE_PLUGIN_HOME/tilt.dev/v1alpha1/imagemap/ImageMap CONFIG_FILE`` (or the same under
+``$XDG_CONFIG_HOME/kustomize/plugin``) for each ImageMap listed under ``transformers:``, with the
+resources on stdin. The KRM exec form (examples/kustomize/krm-exec) needs standalone
+kustomize's ``--enable-exec``, which kubectl does not have: it is documented, not run.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .hostlib import GOLDEN, INVALID_MAPS, REPO, assert_golden, run
+
+EXAMPLES = REPO / "examples" / "kustomize"
+INSTALL = REPO / "scripts" / "install-kustomize-plugin"
+
+
+def install_plugin(env: dict[str, str], *plugin_home: Path) -> None:
+    installed = run(["bash", INSTALL, *plugin_home], env)
+    assert installed.returncode == 0, installed.stderr
+
+
+def kustomize(
+    kubectl: Path, env: dict[str, str], directory: Path
+) -> subprocess.CompletedProcess[str]:
+    return run([kubectl, "kustomize", "--enable-alpha-plugins", directory], env)
+
+
+@pytest.mark.parametrize("plugin_home", ["XDG_CONFIG_HOME", "KUSTOMIZE_PLUGIN_HOME"])
+def test_legacy_exec_plugin_rewrites_images(
+    plugin_home: str, kubectl: Path, host_env: dict[str, str], tmp_path: Path
+) -> None:
+    if plugin_home == "KUSTOMIZE_PLUGIN_HOME":
+        host_env["KUSTOMIZE_PLUGIN_HOME"] = str(tmp_path / "plugins")
+        install_plugin(host_env, tmp_path / "plugins")
+    else:
+        install_plugin(host_env)  # the default: $XDG_CONFIG_HOME/kustomize/plugin
+    built = kustomize(kubectl, host_env, EXAMPLES / "legacy-plugin")
+    assert built.returncode == 0, built.stderr
+    assert_golden(GOLDEN / "kustomize-legacy-plugin.yaml", built.stdout)
+
+
+def test_legacy_exec_plugin_failure_shows_the_reason(
+    kubectl: Path, host_env: dict[str, str], tmp_path: Path
+) -> None:
+    install_plugin(host_env)
+    kustomization = shutil.copytree(EXAMPLES / "legacy-plugin", tmp_path / "legacy-plugin")
+    shutil.copy(INVALID_MAPS, kustomization / "imagemaps.yaml")
+    built = kustomize(kubectl, host_env, kustomization)
+    assert built.returncode == 1
+    assert built.stdout == ""
+    assert (
+        '\t[error] tilt.dev/v1alpha1/ImageMap/frontend spec.selecter: unknown field "selecter";'
+        ' did you mean "selector"?\n'
+    ) in built.stderr
+
+
+def test_kubectl_silently_skips_the_krm_exec_example(
+    kubectl: Path, host_env: dict[str, str]
+) -> None:
+    # Why the README says this example needs standalone kustomize: kubectl ignores exec KRM
+    # functions without a word, so nothing is rewritten.
+    built = kustomize(kubectl, host_env, EXAMPLES / "krm-exec")
+    assert built.returncode == 0, built.stderr
+    assert "image: example.com/shop/api:3.2.0\n" in built.stdout
