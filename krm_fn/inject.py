@@ -261,9 +261,12 @@ def _parse(value: str | None) -> Reference | None:
 
 
 def _show(node: Node | None) -> str:
+    """A value for a message: a scalar's text, a list of scalars as JSON."""
     if isinstance(node, ScalarNode):
         return str(node.value)
-    return "a list" if isinstance(node, SequenceNode) else "a mapping"
+    if isinstance(node, SequenceNode):
+        return json.dumps([_show(item) for item in node.value])
+    return "a mapping"
 
 
 def _eol(text: str, pos: int) -> str:

@@ -401,8 +401,10 @@ def _run_krm(
         source = _Source(_ref(rl.function_config), None)
         maps.add(_data(rl.function_config, source, maps), source)
     _gather(files, maps)
+    config_ref = _ref(rl.function_config) if rl.function_config is not None else None
     for item in rl.items:
-        if _is_imagemap(item):
+        # kpt's `fn render` passes a configPath ImageMap as functionConfig and as an item
+        if _is_imagemap(item) and _ref(item) != config_ref:
             source = _Source(_ref(item), _krm_file(item))
             maps.add(_data(item, source, maps), source)
     options = _options(maps, strict)

@@ -12,7 +12,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from krm_fn._validators import VALIDATORS
@@ -71,6 +70,8 @@ def _explain(shape: Shape, data: object) -> list[Problem]:
 
 
 def _load(shape: Shape) -> dict[str, Any]:
+    from importlib import resources  # only a failing config needs the schema files
+
     text = resources.files("krm_fn.schemas").joinpath(f"{shape}.schema.json").read_text()
     schema: dict[str, Any] = json.loads(text)
     return schema
