@@ -23,6 +23,7 @@ __all__ = [
     "Edit",
     "ListStyle",
     "apply",
+    "eol_at",
     "insert_after",
     "remove_entry",
     "render_list",
@@ -143,11 +144,16 @@ def insert_after(
     if mapping.flow_style:
         return Edit(end, end, rank, ", " + entry)
     newline = text.find("\n", end)
-    eol = "\r\n" if newline > 0 and text[newline - 1] == "\r" else "\n"
     line = " " * key.start_mark.column + entry
     if newline == -1:
-        return Edit(len(text), len(text), rank, eol + line)
-    return Edit(newline + 1, newline + 1, rank, line + eol)
+        return Edit(len(text), len(text), rank, eol_at(text, end) + line)
+    return Edit(newline + 1, newline + 1, rank, line + eol_at(text, end))
+
+
+def eol_at(text: str, pos: int) -> str:
+    """The line ending of the line holding `pos` (CRLF or LF)."""
+    newline = text.find("\n", pos)
+    return "\r\n" if newline > 0 and text[newline - 1] == "\r" else "\n"
 
 
 def remove_entry(text: str, mapping: MappingNode, key: ScalarNode) -> Edit:

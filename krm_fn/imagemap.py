@@ -171,13 +171,8 @@ def _load_apply(obj: dict[str, Any]) -> Config:
     return config
 
 
-# ConfigMap shorthand keys and the ImageMap fields they stand for, for problem paths.
-_SHORTHAND_PATHS = {
-    "spec.selector": "data.selector",
-    "status.imageFromCluster": "data.image",
-    "spec.overrideCommand.command": "data.command",
-    "spec.overrideArgs.args": "data.args",
-}
+# The ImageMap fields whose semantic problems the ConfigMap shorthand reports, and its keys.
+_SHORTHAND_PATHS = {"spec.selector": "data.selector", "status.imageFromCluster": "data.image"}
 
 
 def _load_configmap(obj: dict[str, Any]) -> Config:

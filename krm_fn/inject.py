@@ -78,12 +78,12 @@ class _Injection:
             if f.place is Place.ENV:
                 continue  # env values that are not references are simply not images (S7)
             if f.value is None:
-                self._result(severity, f, f"{f.place} is not a string: {_show(f.node)}")
-                continue
-            try:
-                parse_normalized_named(f.value)
-            except InvalidReferenceError as err:
-                self._result(severity, f, f"{f.place} {json.dumps(f.value)} does not parse: {err}")
+                self._result(severity, f.path, f"{f.place} is not a string: {_show(f.node)}")
+            elif _parse(f.value) is None:
+                reason = _parse_error(f.value)
+                self._result(
+                    severity, f.path, f"{f.place} {json.dumps(f.value)} does not parse: {reason}"
+                )
 
     def _apply(self, imagemap: ImageMap) -> None:
         hit = False
@@ -109,7 +109,7 @@ class _Injection:
         if before is not None and before.name != imagemap.name:
             self._result(
                 Severity.WARNING,
-                f,
+                f.path,
                 f'ImageMaps "{before.name}" and "{imagemap.name}" both rewrite this field; '
                 f'"{imagemap.name}" comes later and wins',
             )
@@ -159,7 +159,7 @@ class _Injection:
             self.out.edits.append(edits.replace_scalar(text, f.node, new))
             self._result(
                 Severity.INFO,
-                f,
+                f.path,
                 f'ImageMap "{self.writer[id(f)].name}" set {f.place} '
                 f"{json.dumps(f.value)} to {json.dumps(new)}",
                 current=f.value,
@@ -182,7 +182,8 @@ class _Injection:
             if edit is not None:
                 self.out.edits.append(edit)
                 path = (*f.path[:-1], key)
-                self._info(
+                self._result(
+                    Severity.INFO,
                     path,
                     f'{key} set to {IF_NOT_PRESENT} for ImageMap "{imagemap.name}"',
                     nodes.scalar_str(nodes.get(f.owner, key)),
@@ -195,7 +196,8 @@ class _Injection:
             if new:
                 self.out.edits += new
                 old = nodes.get(container.node, key)
-                self._info(
+                self._result(
+                    Severity.INFO,
                     (*container.path, key),
                     f'{key} set by ImageMap "{imagemap.name}" override{key.capitalize()}',
                     _show(old) if old is not None else None,
@@ -207,7 +209,7 @@ class _Injection:
     def _result(
         self,
         severity: Severity,
-        f: Field,
+        path: tuple[str | int, ...],
         message: str,
         current: str | None = None,
         proposed: str | None = None,
@@ -215,21 +217,6 @@ class _Injection:
         self.out.results.append(
             Result(
                 severity,
-                message,
-                self.target.resource,
-                field_path(f.path),
-                current,
-                proposed,
-                self.target.file,
-            )
-        )
-
-    def _info(
-        self, path: tuple[str | int, ...], message: str, current: str | None, proposed: str
-    ) -> None:
-        self.out.results.append(
-            Result(
-                Severity.INFO,
                 message,
                 self.target.resource,
                 field_path(path),
@@ -260,6 +247,15 @@ def _parse(value: str | None) -> Reference | None:
     return _PARSED[value]
 
 
+def _parse_error(value: str) -> str:
+    """The reference parser's message for a value `_parse` found invalid."""
+    try:
+        parse_normalized_named(value)
+    except InvalidReferenceError as err:
+        return str(err)
+    raise AssertionError(f"{value!r} parses")
+
+
 def _show(node: Node | None) -> str:
     """A value for a message: a scalar's text, a list of scalars as JSON."""
     if isinstance(node, ScalarNode):
@@ -267,11 +263,6 @@ def _show(node: Node | None) -> str:
     if isinstance(node, SequenceNode):
         return json.dumps([_show(item) for item in node.value])
     return "a mapping"
-
-
-def _eol(text: str, pos: int) -> str:
-    newline = text.find("\n", pos)
-    return "\r\n" if newline > 0 and text[newline - 1] == "\r" else "\n"
 
 
 def _set_scalar(
@@ -309,13 +300,15 @@ def _set_list(text: str, container: Container, key: str, values: Sequence[str]) 
                 )
             ]
         items = edits.render_list(
-            values, ListStyle(), seq.start_mark.column, _eol(text, seq.start_mark.index)
+            values, ListStyle(), seq.start_mark.column, edits.eol_at(text, seq.start_mark.index)
         )
         return [Edit(seq.start_mark.index, edits.text_end(text, seq), 0, items.lstrip())]
     style = _list_style(container)
     column = container.image.key.start_mark.column
     entry_text = (
-        key + ":" + edits.render_list(values, style, column, _eol(text, anchor[1].end_mark.index))
+        key
+        + ":"
+        + edits.render_list(values, style, column, edits.eol_at(text, anchor[1].end_mark.index))
     )
     insert = edits.insert_after(text, container.node, anchor, entry_text, _RANK[key])
     if entry is not None:  # a scalar or mapping where a list belongs: replace the entry

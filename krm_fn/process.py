@@ -21,7 +21,6 @@ from krm_fn.imagemap import ImageMap, Options
 from krm_fn.inject import Target, inject
 from krm_fn.locate import is_crd
 from krm_fn.results import FileRef, ResourceRef, Result, Severity, exit_code
-from krm_fn.schema import field_path
 
 __all__ = ["ConfigFile", "Output", "run"]
 
@@ -264,13 +263,12 @@ def _annotation(node: Node, *keys: str) -> str | None:
     return None
 
 
-def _objects(node: Node) -> Iterator[tuple[Node, str]]:
+def _objects(node: Node) -> Iterator[Node]:
     """The object, or a v1 List's items (processed like documents of their own)."""
     if documents.kind_of(node) == ("v1", "List"):
-        for index, item in nodes.items(nodes.get(node, "items")):
-            yield item, field_path(["items", index])
+        yield from (item for _, item in nodes.items(nodes.get(node, "items")))
     else:
-        yield node, ""
+        yield node
 
 
 def _process(
@@ -283,7 +281,7 @@ def _process(
     results: list[Result],
 ) -> list[Edit]:
     out: list[Edit] = []
-    for obj, _ in _objects(node):
+    for obj in _objects(node):
         if not isinstance(obj, MappingNode) or is_crd(obj):
             continue
         outcome = inject(Target(obj, text, _ref(obj), file), usable, options)
@@ -299,17 +297,15 @@ def _process(
 def _run_stream(
     bom: str, docs: list[Document], files: Sequence[ConfigFile], strict: bool
 ) -> Output:
-    maps, errors = _Maps(), []
+    maps, errors = _Maps(), list[Result]()
     _gather(files, maps)
     imagemap_docs = set()
     seen: dict[str, int] = {}
+    # documents composed to look for config, kept for the main pass (few, and small)
+    composed: dict[int, Node | None] = {}
     for doc in docs:
         if "ImageMap" in doc.text:
-            try:
-                node = doc.compose()
-            except ReadError as err:
-                errors.append(Result(Severity.ERROR, str(err)))
-                continue
+            node = composed[doc.index] = _try_compose(doc, errors)
             if _is_imagemap(node):
                 assert node is not None
                 imagemap_docs.add(doc.index)
@@ -317,11 +313,12 @@ def _run_stream(
                 maps.add(_data(node, source, maps), source)
     options = _options(maps, strict)
     wants_config_maps = any(m.disable_source for m in maps.maps.values())
+    for doc in docs:
+        if wants_config_maps and "ConfigMap" in doc.text and doc.index not in composed:
+            composed[doc.index] = _try_compose(doc, errors)
     config_maps = [
         n
-        for d in docs
-        if wants_config_maps and "ConfigMap" in d.text
-        for n in [_try_compose(d, errors)]
+        for n in composed.values()
         if n is not None and documents.kind_of(n) == ("v1", "ConfigMap")
     ]
     usable = _usable(maps, config_maps) if not _has_error(maps.results) else []
@@ -334,13 +331,13 @@ def _run_stream(
         if doc.index in imagemap_docs:
             continue
         try:
-            if usable and _wanted(doc.text, needles, options):
-                node = doc.compose()
+            if doc.index in composed or (usable and _wanted(doc.text, needles)):
+                node = composed.pop(doc.index) if doc.index in composed else doc.compose()
                 edits = []
-                if isinstance(node, MappingNode):
+                if usable and isinstance(node, MappingNode):
                     file = _helm_file(doc, node, seen)
                     edits = _process(node, doc.text, file, usable, options, used, results)
-                pieces.append(_splice(doc.text, edits))
+                pieces.append(apply(doc.text, edits))
             else:
                 doc.check_syntax()
                 pieces.append(doc.text)
@@ -362,12 +359,10 @@ def _try_compose(doc: Document, errors: list[Result]) -> Node | None:
         return None
 
 
-def _wanted(text: str, needles: set[str], options: Options) -> bool:
+def _wanted(text: str, needles: set[str]) -> bool:
     """Whether a document can hold anything to rewrite or report (else: syntax check only)."""
     if _CRD_KIND.search(text):
         return False
-    if options.pull_policy is imagemap.PullPolicy.ALL and "ontainers" in text:
-        return True
     return "image" in text or any(n in text for n in needles)
 
 
@@ -379,10 +374,6 @@ def _helm_file(doc: Document, node: Node, seen: dict[str, int]) -> FileRef | Non
         return None
     seen[path] = seen.get(path, -1) + 1
     return FileRef(path, seen[path])
-
-
-def _splice(text: str, edits: list[Edit]) -> str:
-    return apply(text, edits) if edits else text
 
 
 def _has_error(results: list[Result]) -> bool:
@@ -397,11 +388,11 @@ def _run_krm(
 ) -> Output:
     rl = resourcelist.read(root)
     maps = _Maps(results=list(rl.problems))
+    config_ref = _ref(rl.function_config) if rl.function_config is not None else None
     if rl.function_config is not None and not _empty_config(rl.function_config):
-        source = _Source(_ref(rl.function_config), None)
+        source = _Source(config_ref, None)
         maps.add(_data(rl.function_config, source, maps), source)
     _gather(files, maps)
-    config_ref = _ref(rl.function_config) if rl.function_config is not None else None
     for item in rl.items:
         # kpt's `fn render` passes a configPath ImageMap as functionConfig and as an item
         if _is_imagemap(item) and _ref(item) != config_ref:

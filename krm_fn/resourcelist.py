@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import yaml
 from yaml import MappingNode, Node
 
-from krm_fn import edits, nodes
+from krm_fn import documents, edits, nodes
 from krm_fn.documents import Document
 from krm_fn.edits import Edit
 from krm_fn.results import Result, Severity
@@ -31,14 +31,10 @@ class ResourceList:
 def read(root: MappingNode) -> ResourceList:
     """The ResourceList's parts; a malformed part becomes an error result, not an exception."""
     rl = ResourceList(root, function_config=nodes.get(root, "functionConfig"))
-    if documents_is_null(rl.function_config):
+    if documents.is_empty(rl.function_config):
         rl.function_config = None
     items = nodes.get(root, "items")
-    if (
-        items is not None
-        and not isinstance(items, yaml.SequenceNode)
-        and not documents_is_null(items)
-    ):
+    if not documents.is_empty(items) and not isinstance(items, yaml.SequenceNode):
         rl.problems.append(_problem("items", "expected a list of objects"))
         return rl
     for index, item in nodes.items(items):
@@ -47,10 +43,6 @@ def read(root: MappingNode) -> ResourceList:
         else:
             rl.problems.append(_problem(f"items[{index}]", "expected an object (a mapping)"))
     return rl
-
-
-def documents_is_null(node: Node | None) -> bool:
-    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
 def _problem(path: str, message: str) -> Result:
