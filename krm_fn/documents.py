@@ -23,12 +23,31 @@ from krm_fn import nodes
 __all__ = ["BOM", "Document", "ReadError", "decode", "is_empty", "kind_of", "split"]
 
 try:
-    _LOADER: type[yaml.CSafeLoader] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml._yaml import CParser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
     raise SystemExit(
-        "apply-imagemaps needs PyYAML built with libyaml (yaml.CSafeLoader is missing); "
-        "reinstall it from a wheel: pip install --force-reinstall --no-binary=:none: PyYAML"
+        "apply-imagemaps needs PyYAML built with libyaml (yaml._yaml cannot be imported); "
+        "reinstall it from a wheel: pip install --force-reinstall --only-binary=:all: PyYAML"
     ) from None
+
+
+class _Loader(CParser):
+    """libyaml's parser and composer. Plain scalars are left unresolved (`nodes.PLAIN_TAG`)
+    and resolved on demand by `nodes.tag_of`: a run looks at a few of them, not all."""
+
+    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode:
+            return nodes.PLAIN_TAG if implicit[0] else nodes.STR_TAG
+        return _MAP_TAG if kind is MappingNode else _SEQ_TAG
+
+    def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
+_MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 _T = TypeVar("_T")
 BOM = "\ufeff"
@@ -68,22 +87,24 @@ class Document:
     def compose(self) -> Node | None:
         """The document's root node (None for an empty document). Not kept: a large stream
         is processed one document at a time."""
-        roots = self._run(lambda: list(yaml.compose_all(self.text, Loader=_LOADER)))
-        return roots[0] if roots else None
+        return self._run(_compose)
 
     def check_syntax(self) -> None:
         """Parse without composing: the same errors as `compose`, a fraction of the cost."""
-        self._run(lambda: sum(1 for _ in yaml.parse(self.text, Loader=_LOADER)))
+        self._run(_parse)
 
-    def _run(self, parse: Callable[[], _T]) -> _T:
+    def _run(self, parse: Callable[[_Loader], _T]) -> _T:
+        loader = _Loader(self.text)
         try:
-            return parse()
+            return parse(loader)
         except yaml.MarkedYAMLError as err:
             raise ReadError(self._describe(err)) from None
         except yaml.YAMLError as err:
             raise ReadError(f"{self.label()}: {err}") from None
         except RecursionError:
             raise ReadError(f"{self.label()}: nesting is too deep") from None
+        finally:
+            loader.dispose()
 
     def _describe(self, err: yaml.MarkedYAMLError) -> str:
         """`document 2, line 9, column 1: found character '\\t' that cannot start any token
@@ -101,6 +122,18 @@ class Document:
         if mark is None:
             return ""
         return f"{prefix} line {self.first_line + mark.line + 1}, column {mark.column + 1}"
+
+
+def _compose(loader: _Loader) -> Node | None:
+    """The root of the one document a split piece holds (None if it holds none)."""
+    root = loader.get_node() if loader.check_node() else None
+    assert not loader.check_node(), "a document marker the split missed"
+    return root
+
+
+def _parse(loader: _Loader) -> None:
+    while loader.get_event() is not None:
+        pass
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -138,7 +171,7 @@ def split(text: str) -> list[Document]:
 
 def is_empty(node: Node | None) -> bool:
     """True for a document with no content, or only a null (`---` then comments)."""
-    return node is None or (isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:null")
+    return node is None or (isinstance(node, ScalarNode) and nodes.tag_of(node) == nodes.NULL_TAG)
 
 
 def kind_of(node: Node | None) -> tuple[str, str]:

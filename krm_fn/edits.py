@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.resolver import Resolver
 
 from krm_fn import nodes
 
@@ -64,7 +63,6 @@ def apply(text: str, edits: Iterable[Edit]) -> str:
 
 # --- scalars -------------------------------------------------------------------------
 
-_RESOLVER = Resolver()
 # Characters that can start and continue a plain scalar anywhere (block or flow), chosen
 # narrowly: image references, flags and paths stay plain; anything else is quoted.
 _PLAIN = re.compile(r"[A-Za-z0-9_./@+=~-][A-Za-z0-9_./@+=~:-]*", re.ASCII)
@@ -99,7 +97,7 @@ def _is_plain_safe(value: str) -> bool:
         and value not in ("-", "---", "...")
         and not value.endswith(":")
         and _YAML12_NUMBER.fullmatch(value) is None
-        and _RESOLVER.resolve(ScalarNode, value, (True, False)) == nodes.STR_TAG  # type: ignore[no-untyped-call]
+        and nodes.tag_of(ScalarNode(nodes.PLAIN_TAG, value)) == nodes.STR_TAG
     )
 
 

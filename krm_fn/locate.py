@@ -79,12 +79,14 @@ def find(root: Node, *, env: bool) -> Located:
     while stack:
         node, path = stack.pop()
         if isinstance(node, MappingNode):
-            skip = CONTAINER_LISTS if _pod_spec(node, path, located, env) else ()
-            stack += [
-                (value, (*path, key))
-                for key, _, value in nodes.entries(node)
-                if isinstance(value, MappingNode | SequenceNode) and key not in skip
-            ]
+            lists = []
+            for key, key_node, value in nodes.entries(node):
+                if isinstance(value, SequenceNode) and key in CONTAINER_LISTS:
+                    lists.append((key_node, value))
+                elif isinstance(value, MappingNode | SequenceNode):
+                    stack.append((value, (*path, key)))
+            if lists:
+                _pod_spec(node, path, lists, located, env)
         elif isinstance(node, SequenceNode):
             stack += [
                 (item, (*path, index))
@@ -103,15 +105,14 @@ def is_crd(root: Node) -> bool:
     ).startswith("apiextensions.k8s.io/")
 
 
-def _pod_spec(node: MappingNode, path: Path, located: Located, env: bool) -> bool:
-    """Collect a pod spec's containers and image volumes; False if `node` is not one."""
-    lists = [
-        (key_node, value)
-        for key, key_node, value in nodes.entries(node)
-        if key in CONTAINER_LISTS and isinstance(value, SequenceNode)
-    ]
-    if not lists:
-        return False
+def _pod_spec(
+    node: MappingNode,
+    path: Path,
+    lists: list[tuple[ScalarNode, SequenceNode]],
+    located: Located,
+    env: bool,
+) -> None:
+    """Collect a pod spec's containers (from its container `lists`) and image volumes."""
     for key_node, seq in lists:
         for index, item in nodes.items(seq):
             if isinstance(item, MappingNode):
@@ -119,7 +120,6 @@ def _pod_spec(node: MappingNode, path: Path, located: Located, env: bool) -> boo
                 located.containers.append(container)
                 _container_fields(container, located, env)
     _volume_fields(node, path, located)
-    return True
 
 
 def _container_fields(container: Container, located: Located, env: bool) -> None:

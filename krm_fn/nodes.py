@@ -14,8 +14,11 @@ from collections.abc import Iterator
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.resolver import Resolver
 
 __all__ = [
+    "NULL_TAG",
+    "PLAIN_TAG",
     "STR_TAG",
     "ConfigDataError",
     "entries",
@@ -24,16 +27,32 @@ __all__ = [
     "items",
     "last_scalar",
     "scalar_str",
+    "tag_of",
     "to_data",
 ]
 
 STR_TAG = "tag:yaml.org,2002:str"
+NULL_TAG = "tag:yaml.org,2002:null"
+# The tag the reader gives a plain scalar until `tag_of` resolves it.
+PLAIN_TAG = "!apply-imagemaps/plain"
 _SCALARS = SafeConstructor()
+_RESOLVER = Resolver()
+_RESOLVED: dict[str, str] = {}
+
+
+def tag_of(node: ScalarNode) -> str:
+    """A scalar's tag, a plain one resolved as YAML 1.1 (what Kubernetes reads) would."""
+    if node.tag != PLAIN_TAG:
+        return str(node.tag)
+    value = str(node.value)
+    if value not in _RESOLVED:
+        _RESOLVED[value] = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return _RESOLVED[value]
 
 
 def scalar_str(node: Node | None) -> str | None:
     """The value of a string scalar (YAML 1.1 resolution, as Kubernetes reads it), else None."""
-    if isinstance(node, ScalarNode) and node.tag == STR_TAG:
+    if isinstance(node, ScalarNode) and tag_of(node) == STR_TAG:
         return str(node.value)
     return None
 
@@ -106,12 +125,12 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:bool": _SCALARS.construct_yaml_bool,
     "tag:yaml.org,2002:int": _SCALARS.construct_yaml_int,
     "tag:yaml.org,2002:float": _SCALARS.construct_yaml_float,
-    "tag:yaml.org,2002:null": _SCALARS.construct_yaml_null,
+    NULL_TAG: _SCALARS.construct_yaml_null,
 }
 
 
 def _scalar(node: ScalarNode) -> object:
-    construct = _SCALAR_TAGS.get(node.tag)
+    construct = _SCALAR_TAGS.get(tag_of(node))
     if construct is None:
         return str(node.value)
     try:
