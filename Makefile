@@ -10,7 +10,8 @@ export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	# compat mode: a plain sys.path entry; the default editable finder costs ~12 ms at start-up
+	$(PY) -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
 	touch $@
 
 example: $(VENV)/.installed

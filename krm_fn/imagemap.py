@@ -15,7 +15,6 @@ Shapes, by apiVersion and kind:
 from __future__ import annotations
 
 import json
-import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -224,6 +223,8 @@ def _words(text: str) -> list[str] | None:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return cast(list[str], value)
         return None
+    import shlex  # only the ConfigMap shorthand needs it
+
     try:
         return shlex.split(text)
     except ValueError:

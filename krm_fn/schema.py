@@ -7,7 +7,6 @@ to list every problem with its field path; an unknown field names the nearest va
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -96,6 +95,8 @@ def _problems(error: ValidationError) -> list[Problem]:
 
 
 def _unknown(key: str, known: list[str]) -> str:
+    import difflib  # about 9 ms: only a failing config pays for it
+
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     hint = f'did you mean "{close[0]}"?' if close else "expected one of: " + ", ".join(known)
     return f'unknown field "{key}"; {hint}'
