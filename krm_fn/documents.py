@@ -99,6 +99,8 @@ class Document:
             return parse(loader)
         except yaml.MarkedYAMLError as err:
             raise ReadError(self._describe(err)) from None
+        except yaml.reader.ReaderError as err:
+            raise ReadError(self._describe_character(err)) from None
         except yaml.YAMLError as err:
             raise ReadError(f"{self.label()}: {err}") from None
         except RecursionError:
@@ -117,6 +119,17 @@ class Document:
         if err.context:
             message += f" ({err.context}{self._at(err.context_mark, ' at')})"
         return message
+
+    def _describe_character(self, err: yaml.reader.ReaderError) -> str:
+        """`document 1, line 3, column 7: character U+0000 is not allowed in YAML`."""
+        # libyaml reports a byte offset into the UTF-8 text it was given
+        before = self.text.encode()[: err.position].decode(errors="replace")
+        line = self.first_line + before.count("\n") + 1
+        column = len(before) - before.rfind("\n")
+        return (
+            f"{self.label()}, line {line}, column {column}: character U+{err.character:04X} "
+            f"is not allowed in YAML ({err.reason})"
+        )
 
     def _at(self, mark: yaml.Mark | None, prefix: str = ",") -> str:
         if mark is None:

@@ -74,6 +74,20 @@ class _Injection:
 
     def _check_images(self) -> None:
         severity = Severity.ERROR if self.options.strict else Severity.WARNING
+        for path in self.located.aliased:
+            self._result(
+                severity,
+                path,
+                "an alias (*name) is never rewritten: that would "
+                "change its anchor and every other use of it",
+            )
+        for path in self.located.duplicates:
+            self._result(
+                Severity.WARNING,
+                path,
+                "duplicate key: the last one counts here (go-yaml v2 reads it so), and "
+                "strict YAML readers reject the object",
+            )
         for f in self.located.fields:
             if f.place is Place.ENV:
                 continue  # env values that are not references are simply not images (S7)

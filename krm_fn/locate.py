@@ -68,6 +68,8 @@ class Field:
 class Located:
     containers: list[Container] = field(default_factory=list)
     fields: list[Field] = field(default_factory=list)
+    aliased: list[Path] = field(default_factory=list)  # image fields that are aliases
+    duplicates: list[Path] = field(default_factory=list)  # keys given twice in a mapping
 
 
 def find(root: Node, *, env: bool) -> Located:
@@ -79,8 +81,10 @@ def find(root: Node, *, env: bool) -> Located:
     while stack:
         node, path = stack.pop()
         if isinstance(node, MappingNode):
-            lists = []
+            lists: list[tuple[ScalarNode, SequenceNode]] = []
+            seen: set[str] = set()
             for key, key_node, value in nodes.entries(node):
+                _note_duplicate(key, seen, path, located)
                 if isinstance(value, SequenceNode) and key in CONTAINER_LISTS:
                     lists.append((key_node, value))
                 elif isinstance(value, MappingNode | SequenceNode):
@@ -122,9 +126,20 @@ def _pod_spec(
     _volume_fields(node, path, located)
 
 
+def _note_duplicate(key: str, seen: set[str], path: Path, located: Located) -> None:
+    if key in seen:
+        located.duplicates.append((*path, key))
+    seen.add(key)
+
+
 def _container_fields(container: Container, located: Located, env: bool) -> None:
+    seen: set[str] = set()
+    for key, _, _ in nodes.entries(container.node):
+        _note_duplicate(key, seen, container.path, located)
     image = nodes.get_entry(container.node, "image")
-    if image:
+    if nodes.aliased(container.node, "image"):
+        located.aliased.append((*container.path, "image"))
+    elif image:
         container.image = Field(
             Place.CONTAINER, (*container.path, "image"), container.node, *image, container
         )
@@ -142,6 +157,8 @@ def _volume_fields(pod: MappingNode, path: Path, located: Located) -> None:
     for index, volume in nodes.items(nodes.get(pod, "volumes")):
         image = nodes.get(volume, "image")
         reference = nodes.get_entry(image, "reference")
-        if isinstance(image, MappingNode) and reference:
+        if nodes.aliased(image, "reference"):
+            located.aliased.append((*path, "volumes", index, "image", "reference"))
+        elif isinstance(image, MappingNode) and reference:
             field_path = (*path, "volumes", index, "image", "reference")
             located.fields.append(Field(Place.VOLUME, field_path, image, *reference))

@@ -21,6 +21,7 @@ __all__ = [
     "PLAIN_TAG",
     "STR_TAG",
     "ConfigDataError",
+    "aliased",
     "entries",
     "get",
     "get_entry",
@@ -60,8 +61,20 @@ def scalar_str(node: Node | None) -> str | None:
 def entries(mapping: MappingNode) -> Iterator[tuple[str, ScalarNode, Node]]:
     """(key, key node, value node) for each scalar key whose value is not an alias."""
     for key, value in mapping.value:
-        if isinstance(key, ScalarNode) and value.start_mark.index >= key.end_mark.index:
+        if isinstance(key, ScalarNode) and not _alias_value(key, value):
             yield str(key.value), key, value
+
+
+def aliased(mapping: Node | None, key: str) -> bool:
+    """Whether `mapping[key]` is an alias (`key: *name`)."""
+    return isinstance(mapping, MappingNode) and any(
+        isinstance(k, ScalarNode) and k.value == key and _alias_value(k, v)
+        for k, v in mapping.value
+    )
+
+
+def _alias_value(key: Node, value: Node) -> bool:
+    return bool(value.start_mark.index < key.end_mark.index)
 
 
 def get_entry(mapping: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
@@ -82,13 +95,17 @@ def get(mapping: Node | None, key: str) -> Node | None:
 
 def items(seq: Node | None) -> Iterator[tuple[int, Node]]:
     """(index, item) for each item of a sequence that is not an alias of an earlier node."""
-    if not isinstance(seq, SequenceNode):
-        return
+    if isinstance(seq, SequenceNode):
+        yield from ((index, item) for index, item, alias in _items(seq) if not alias)
+
+
+def _items(seq: SequenceNode) -> Iterator[tuple[int, Node, bool]]:
+    """(index, item, is an alias): an alias starts before the sequence or an earlier item."""
     floor = seq.start_mark.index - 1
     for index, item in enumerate(seq.value):
-        if item.start_mark.index > floor:
-            floor = item.start_mark.index
-            yield index, item
+        alias = item.start_mark.index <= floor
+        floor = max(floor, item.start_mark.index)
+        yield index, item, alias
 
 
 def last_scalar(node: Node) -> ScalarNode | None:
@@ -106,19 +123,41 @@ def to_data(node: Node) -> object:
     """Plain Python data for a config object: str/int/float/bool/None, lists, str-keyed dicts.
 
     Scalars other than bool/int/float/null (timestamps, custom tags) stay strings, as JSON
-    sees them. Raises ConfigDataError for a key that is not a scalar.
+    sees them. Raises ConfigDataError for a key that is not a scalar and for an alias (which
+    could expand exponentially: the "billion laughs").
     """
+    try:
+        return _data(node)
+    except RecursionError:
+        raise ConfigDataError("the config is nested too deeply") from None
+
+
+def _data(node: Node) -> object:
     if isinstance(node, MappingNode):
         data: dict[str, object] = {}
         for key, value in node.value:
             if not isinstance(key, ScalarNode):
                 raise ConfigDataError(f"line {key.start_mark.line + 1}: a key is not a string")
-            data[str(key.value)] = to_data(value)
+            if _alias_value(key, value):
+                raise _alias_error(key)
+            data[str(key.value)] = _data(value)
         return data
     if isinstance(node, SequenceNode):
-        return [to_data(item) for item in node.value]
+        out = []
+        for _, item, alias in _items(node):
+            if alias:
+                raise _alias_error(node)
+            out.append(_data(item))
+        return out
     assert isinstance(node, ScalarNode)
     return _scalar(node)
+
+
+def _alias_error(near: Node) -> ConfigDataError:
+    return ConfigDataError(
+        f"line {near.start_mark.line + 1}: aliases (*name) are not allowed in a config; "
+        "write the value out"
+    )
 
 
 _SCALAR_TAGS = {

@@ -1,0 +1,159 @@
+"""Hostile and odd input: clear errors for what is not YAML, byte-exact pass-through for
+odd but valid YAML, and bounded work for resource attacks (limits in the README)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import imagemap, run_fn
+
+MAPS = imagemap("app", "example.com/app", "localhost:5000/app:tilt-1")
+MapsFile = Callable[[str], str]
+POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "stderr"),
+    [
+        (b"a: \xff\n", "[error] input is not UTF-8: byte 3 (line 1) is 0xff\n"),
+        (
+            b"x: 1\n---\na: b\x00c\n",
+            "[error] document 2, line 3, column 5: character U+0000 is not allowed in YAML "
+            "(control characters are not allowed)\n",
+        ),
+        (
+            b"a: 'open\nb: c\n",
+            "[error] document 1, line 3, column 1: found unexpected end of stream "
+            "(while scanning a quoted scalar at line 1, column 4)\n",
+        ),
+        (
+            b"a:\n\tb: c\n",
+            "[error] document 1, line 2, column 1: found character '\\t' that cannot start any "
+            "token (while scanning for the next token at line 2, column 1)\n",
+        ),
+        (
+            b"a: " + b"[" * 100_000 + b"]" * 100_000 + b"\n",
+            "[error] document 1, line 1, column 1003: exceeded maximum nesting depth "
+            "(while increasing flow level at line 1, column 1003)\n",
+        ),
+    ],
+    ids=["invalid-utf8", "nul-byte", "unclosed-quote", "tab-indentation", "nesting-100000"],
+)
+def test_not_yaml_is_a_clear_error_and_nothing_on_stdout(
+    data: bytes, stderr: str, maps_file: MapsFile
+) -> None:
+    out = run_fn(data, "--imagemaps", maps_file(MAPS))
+    assert (out.exit_code, out.stdout, out.stderr) == (1, "", stderr)
+
+
+PASS_THROUGH = {
+    "bom-crlf": "\ufeffa: 1\r\nb: [x, y]\r\n",
+    "end-markers-empty-tilde-comment-only": "a: 1\n...\n---\n---\n~\n---\n# only\n---\n",
+    "top-level-sequence-and-scalar": "- a\n- b\n---\njust text\n---\n|\n  literal\n",
+    "tags": "a: !!binary aGVsbG8=\nb: !custom {x: 1}\nc: !!python/object/apply:os.system [true]\n",
+    "unconstructable-keys": "enum:\n- =\n- '!='\n{{ .x }}: y\n? [a, b]\n: c\n",
+    "unicode": 'ключ: значение\n名前: 画像 # コメント\nemoji: "🚀"\n',
+    "containers-not-a-list": POD.replace("containers:\n", "containers: example.com/app\n"),
+    "image-not-a-string-elsewhere": "kind: ConfigMap\ndata:\n  image: 8080\n",
+}
+
+
+@pytest.mark.parametrize("text", PASS_THROUGH.values(), ids=PASS_THROUGH.keys())
+def test_odd_valid_yaml_passes_through_byte_for_byte(text: str, maps_file: MapsFile) -> None:
+    out = run_fn(text.encode(), "--imagemaps", maps_file(MAPS))
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout == text
+
+
+def test_python_tags_are_never_constructed(tmp_path: Path, maps_file: MapsFile) -> None:
+    marker = tmp_path / "pwned"
+    attack = f'!!python/object/apply:os.system ["touch {marker}"]'
+    config = maps_file(MAPS.replace("status:\n", f"status: {attack}\nx:\n"))
+    manifest = f"{POD}  - name: a\n    image: {attack}\n"
+    out = run_fn(manifest, "--imagemaps", config)
+    assert out.exit_code == 1
+    assert not marker.exists()
+    assert "status: expected a mapping" in out.stderr
+
+
+def test_duplicate_keys_warn(maps_file: MapsFile) -> None:
+    text = f"{POD}  - name: a\n    image: other\n    image: example.com/app\n"
+    out = run_fn(text, "--imagemaps", maps_file(MAPS))
+    assert out.exit_code == 0
+    assert "image: other\n    image: localhost:5000/app:tilt-1\n" in out.stdout
+    assert "[warning] v1/Pod/p spec.containers[0].image: duplicate key" in out.stderr
+
+
+def test_non_string_image_warns(maps_file: MapsFile) -> None:
+    out = run_fn(f"{POD}  - name: a\n    image: 8080\n", "--imagemaps", maps_file(MAPS))
+    assert out.exit_code == 0
+    assert "container image is not a string: 8080" in out.stderr
+
+
+def _laughs(leaf: str, use: str) -> str:
+    """The "billion laughs": 10 levels of 9 aliases each."""
+    lines = [f'a0: &a0 ["{leaf}", "{leaf}", "{leaf}", "{leaf}", "{leaf}"]']
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    return "\n".join(lines) + "\n" + use
+
+
+def test_alias_bomb_in_a_pod_spec_is_not_expanded(maps_file: MapsFile) -> None:
+    text = _laughs(
+        "example.com/app",
+        "spec:\n  containers: *a9\n  initContainers:\n  - {name: i, image: *a0}\n",
+    )
+    out = run_fn(text, "--imagemaps", maps_file(MAPS))
+    assert (out.exit_code, out.stdout) == (0, text)
+    assert "spec.initContainers[0].image: an alias (*name) is never rewritten" in out.stderr
+
+
+def test_alias_bomb_in_a_config_is_refused(maps_file: MapsFile) -> None:
+    config = _laughs("x", MAPS)
+    out = run_fn(
+        f"{POD}  - name: a\n    image: example.com/app\n", "--imagemaps", maps_file(config)
+    )
+    assert (out.exit_code, out.stdout) == (1, "")
+    assert "aliases (*name) are not allowed in a config; write the value out" in out.stderr
+
+
+def test_fifty_megabyte_scalar(maps_file: MapsFile) -> None:
+    text = f'{POD}  - name: a\n    image: example.com/app\n    args: ["{"x" * 50_000_000}"]\n'
+    out = run_fn(text, "--imagemaps", maps_file(MAPS))
+    assert out.exit_code == 0
+    assert out.stdout == text.replace(
+        "image: example.com/app\n",
+        "image: localhost:5000/app:tilt-1\n    imagePullPolicy: IfNotPresent\n",
+    )
+
+
+def test_twenty_thousand_documents(maps_file: MapsFile) -> None:
+    docs = [
+        f"{POD.replace('name: p', f'name: p{i}')}  - name: a\n    image: img{i}\n"
+        for i in range(20_000)
+    ]
+    docs[12_345] = docs[12_345].replace("img12345", "example.com/app")
+    text = "---\n".join(docs)
+    out = run_fn(text, "--imagemaps", maps_file(MAPS))
+    assert out.exit_code == 0
+    assert out.stdout.count("---\n") == 19_999
+    assert out.stdout.count("localhost:5000/app:tilt-1") == 1
+
+
+@pytest.mark.parametrize(
+    ("rest", "message"),
+    [
+        ("items: 42\n", "ResourceList items: expected a list of objects"),
+        ("items:\n- 42\n", "ResourceList items[0]: expected an object (a mapping)"),
+        ("items: []\nfunctionConfig: 42\n", "unknown config a int, not a mapping"),
+    ],
+    ids=["items-not-a-list", "scalar-item", "garbage-functionconfig"],
+)
+def test_broken_resource_lists_come_back_with_errors(rest: str, message: str) -> None:
+    text = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n" + rest
+    out = run_fn(text)
+    assert out.exit_code == 1
+    assert out.stdout.startswith(text)
+    assert f"- message: '{message}" in out.stdout or f"- message: {message}" in out.stdout
