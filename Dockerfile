@@ -3,7 +3,7 @@
 #   kpt fn eval DIR --image apply-imagemaps:0.1.0 -- selector=example.com/app image=registry/app:tag
 #   kustomize: `config.kubernetes.io/function: {container: {image: apply-imagemaps:0.1.0}}`
 # The image reads stdin and writes stdout like the console script; it needs no network.
-# Pinned by exact version tag; tests/hosts/test_dockerfile.py checks the pin, the USER and the
+# Pinned by exact version tag; tests/hosts/test_host_dockerfile.py checks the pin, the USER and the
 # ENTRYPOINT and runs the pip install below in a fresh virtualenv (no Docker engine there).
 FROM python:3.11.7-slim-bookworm
 

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 BIN := $(CURDIR)/.cache/bin
 export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: example test lint tools bench validators
+.PHONY: example test lint tools bench validators fuzz
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,3 +33,9 @@ bench: $(VENV)/.installed
 
 validators: $(VENV)/.installed
 	$(PY) scripts/gen_validators.py
+
+# Coverage-guided fuzzing, not part of CI: FUZZ_SECONDS=600 make fuzz
+FUZZ_SECONDS ?= 600
+fuzz: $(VENV)/.installed
+	$(PY) -m pip install --quiet 'atheris>=2.3'
+	$(PY) tests/fuzz/fuzz_pipeline.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048

@@ -1,0 +1,76 @@
+"""Coverage-guided fuzzing (atheris) of the reader and the whole pipeline: `make fuzz`.
+
+Not part of CI. Seeds are the golden inputs and examples, read in place. Each input is run
+in both modes (as a stream, and wrapped in a ResourceList) against a set of ImageMaps that
+exercises every kind of edit. A finding is any exception, or a broken invariant:
+- a stream-mode error writes nothing to stdout; KRM mode always writes the ResourceList back;
+- a successful output parses, and running the program on it changes nothing.
+What a run finds becomes a test case (tests/test_hostile.py).
+
+Usage: python tests/fuzz/fuzz_pipeline.py [libFuzzer flags, e.g. -max_total_time=600] [CORPUS_DIR]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import atheris
+
+with atheris.instrument_imports():
+    import yaml
+
+    from krm_fn.process import ConfigFile, run
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+MAPS = [
+    ConfigFile(
+        "maps.yaml",
+        b"""apiVersion: fn.apply-imagemaps.dev/v1alpha1
+kind: ApplyImageMaps
+imageMaps:
+- metadata: {name: app}
+  spec:
+    selector: example.com/app
+    matchInEnvVars: true
+    overrideArgs: {args: ["--dev", "yes"]}
+  status: {image: "localhost:5000/example.com_app:tilt-1"}
+- metadata: {name: nginx}
+  spec: {selector: nginx, overrideCommand: {command: []}}
+  status: {image: "nginx:tilt-2"}
+""",
+    )
+]
+
+
+def check(data: bytes) -> None:
+    first = run(data, MAPS)
+    if first.exit_code:
+        assert first.krm or first.stdout == b"", "half a stream on error"
+        return
+    out = first.stdout.decode()
+    list(yaml.compose_all(out, Loader=yaml.CSafeLoader))
+    again = run(first.stdout, MAPS)
+    assert again.exit_code == 0, [str(r) for r in again.results]
+    if not first.krm:
+        assert again.stdout == first.stdout, "not idempotent"
+
+
+def one_input(data: bytes) -> None:
+    check(data)
+    indented = b"".join(b"  " + line for line in data.splitlines(keepends=True))
+    check(b"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- " + indented[2:])
+
+
+def seeds(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = [*ROOT.glob("tests/testdata/*/*/input.yaml"), *ROOT.glob("examples/**/*.yaml")]
+    for index, path in enumerate(sorted(paths)):
+        (directory / f"seed-{index}.yaml").write_bytes(path.read_bytes())
+
+
+if __name__ == "__main__":
+    corpus = ROOT / ".cache" / "fuzz-corpus"
+    seeds(corpus)
+    atheris.Setup([*sys.argv, str(corpus)], one_input)
+    atheris.Fuzz()
