@@ -44,10 +44,12 @@ class Edit:
 
 @dataclass(frozen=True, slots=True)
 class ListStyle:
-    """How a new block list is laid out: items' column relative to their key, or flow."""
+    """How a new list is laid out: items' column relative to their key, or flow; and the
+    quoting of the items it replaces (`"`, `'`, or "" for plain where safe)."""
 
     offset: int = 0
     flow: bool = False
+    quote: str = ""
 
 
 def apply(text: str, edits: Iterable[Edit]) -> str:
@@ -128,9 +130,9 @@ def _value_start(text: str, pos: int) -> int:
 def render_list(values: Sequence[str], style: ListStyle, column: int, eol: str) -> str:
     """A list value as text that follows `key:` (flow: ` [a, b]`; block: lines at column)."""
     if style.flow:
-        return " [" + ", ".join(render_scalar(v) for v in values) + "]"
+        return " [" + ", ".join(render_scalar(v, style.quote) for v in values) + "]"
     pad = " " * (column + style.offset)
-    return "".join(f"{eol}{pad}- {render_scalar(v)}" for v in values)
+    return "".join(f"{eol}{pad}- {render_scalar(v, style.quote)}" for v in values)
 
 
 def insert_after(

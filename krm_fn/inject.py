@@ -304,17 +304,11 @@ def _set_list(text: str, container: Container, key: str, values: Sequence[str]) 
     anchor = (container.image.key, container.image.node)
     if entry is not None and isinstance(entry[1], SequenceNode):
         seq = entry[1]
-        if seq.flow_style:
-            return [
-                Edit(
-                    seq.start_mark.index,
-                    seq.end_mark.index,
-                    0,
-                    edits.render_list(values, ListStyle(flow=True), 0, "").lstrip(),
-                )
-            ]
+        first = seq.value[0] if seq.value else None
+        quote = first.style or "" if isinstance(first, ScalarNode) else ""
+        style = ListStyle(flow=bool(seq.flow_style), quote=quote if quote in "'\"" else "")
         items = edits.render_list(
-            values, ListStyle(), seq.start_mark.column, edits.eol_at(text, seq.start_mark.index)
+            values, style, seq.start_mark.column, edits.eol_at(text, seq.start_mark.index)
         )
         return [Edit(seq.start_mark.index, edits.text_end(text, seq), 0, items.lstrip())]
     style = _list_style(container)

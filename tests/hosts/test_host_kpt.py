@@ -95,7 +95,7 @@ def test_eval_with_fn_config_file(kpt: Path, host_env: dict[str, str], tmp_path:
         '-          image: "example.com/shop/migrations:1.4.0" # rewritten, and args set',
         '-          args: ["--dry-run=true"]',
         f'+          image: "{MIGRATIONS}" # rewritten, and args set',
-        "+          args: [--dry-run=false]",
+        '+          args: ["--dry-run=false"]',
         "+          imagePullPolicy: IfNotPresent",
         "-              value: example.com/shop/migrations:1.4.0",
         f"+              value: {MIGRATIONS}",
@@ -136,7 +136,7 @@ def test_render_a_pipeline_with_config_path(
         "-              image: example.com/shop/report:2.0.1 # built by Tilt",
         '-              command: ["report", "--nightly"]',
         f"+              image: {REPORT} # built by Tilt",
-        "+              command: [report, --once]",
+        '+              command: ["report", "--once"]',
         "+              imagePullPolicy: IfNotPresent",
     ]
     path = "spec.jobTemplate.spec.template.spec.containers[0]"
