@@ -8,8 +8,10 @@ path, and only then build frozen values. Nothing downstream reads config keys.
 Shapes, by apiVersion and kind:
 - `tilt.dev/v1alpha1 ImageMap`; `tilt.dev/v1alpha1 ImageMapList`; `v1 List` of ImageMaps;
 - `v1 ConfigMap` shorthand: `data` keys `selector`, `image`, `name`, `matchExact`,
-  `matchInEnvVars`, `command`, `args`, `pullPolicy`, `strict` (kpt `-- key=value`);
-- `fn.apply-imagemaps.dev/v1alpha1 ApplyImageMaps`: `imageMaps`, `pullPolicy`, `strict`.
+  `matchInEnvVars`, `command`, `args`, `pullPolicy`, `strict`, `catalog`, `anyImageKey`
+  (kpt `-- key=value`);
+- `fn.apply-imagemaps.dev/v1alpha1 ApplyImageMaps`: `imageMaps`, `imageLocators`,
+  `pullPolicy`, `strict`, `catalog`, `anyImageKey`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, cast
 
 import yaml
 
+from krm_fn.locators import Locator, compile_locators
 from krm_fn.reference import InvalidReferenceError, Reference, parse_normalized_named
 from krm_fn.schema import Problem, Shape, check, field_path
 
@@ -95,6 +98,8 @@ class Options:
 
     pull_policy: PullPolicy = PullPolicy.MATCHED
     strict: bool = False
+    locators: tuple[Locator, ...] = ()  # the user's, then the catalog's when it is on
+    any_image_key: bool = False
 
 
 @dataclass(slots=True)
@@ -104,6 +109,9 @@ class Config:
     maps: list[ImageMap] = field(default_factory=list)
     pull_policy: PullPolicy | None = None
     strict: bool | None = None
+    locators: list[Locator] | None = None
+    catalog: bool | None = None
+    any_image_key: bool | None = None
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -161,13 +169,25 @@ def _load_apply(obj: dict[str, Any]) -> Config:
         if isinstance(item, dict):
             valid = not check(Shape.IMAGEMAP, item)
             _add_imagemap(config, item, ["imageMaps", index], valid=valid)
-    if config.problems:
-        return config
-    if "pullPolicy" in obj:
-        config.pull_policy = PullPolicy(obj["pullPolicy"])
-    if "strict" in obj:
-        config.strict = bool(obj["strict"])
+    if isinstance(obj.get("imageLocators"), list) and not config.problems:
+        config.locators, problems = compile_locators(obj["imageLocators"], "imageLocators")
+        config.problems += problems
+    if not config.problems:
+        _set_options(config, obj)
     return config
+
+
+def _set_options(config: Config, data: Mapping[str, Any]) -> None:
+    """The options a schema-valid config sets (the shorthand's booleans are strings)."""
+    if "pullPolicy" in data:
+        config.pull_policy = PullPolicy(data["pullPolicy"])
+    for key, attribute in (
+        ("strict", "strict"),
+        ("catalog", "catalog"),
+        ("anyImageKey", "any_image_key"),
+    ):
+        if key in data:
+            setattr(config, attribute, data[key] in (True, "true"))
 
 
 # The ImageMap fields whose semantic problems the ConfigMap shorthand reports, and its keys.
@@ -204,12 +224,8 @@ def _load_configmap(obj: dict[str, Any]) -> Config:
     config.problems[before:] = [
         Problem(_SHORTHAND_PATHS.get(p.path, p.path), p.message) for p in config.problems[before:]
     ]
-    if config.problems:
-        return config
-    if "pullPolicy" in data:
-        config.pull_policy = PullPolicy(data["pullPolicy"])
-    if "strict" in data:
-        config.strict = data["strict"] == "true"
+    if not config.problems:
+        _set_options(config, data)
     return config
 
 

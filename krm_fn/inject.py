@@ -53,7 +53,12 @@ def inject(target: Target, maps: Sequence[ImageMap], options: Options) -> Outcom
 class _Injection:
     def __init__(self, target: Target, maps: Sequence[ImageMap], options: Options) -> None:
         self.target, self.maps, self.options = target, maps, options
-        self.located = find(target.node, env=any(m.match_in_env_vars for m in maps))
+        self.located = find(
+            target.node,
+            env=any(m.match_in_env_vars for m in maps),
+            locators=options.locators,
+            any_image_key=options.any_image_key,
+        )
         self.out = Outcome()
         self.value: dict[int, str] = {}  # id(field) -> value after the maps so far
         self.writer: dict[int, ImageMap] = {}  # id(field) -> the map that wrote it
@@ -89,8 +94,8 @@ class _Injection:
                 "strict YAML readers reject the object",
             )
         for f in self.located.fields:
-            if f.place is Place.ENV:
-                continue  # env values that are not references are simply not images (S7)
+            if f.place in (Place.ENV, Place.IMAGE_FIELD):
+                continue  # not always images: Tilt skips those that do not parse (S7, S8.4)
             if f.value is None:
                 self._result(severity, f.path, f"{f.place} is not a string: {_show(f.node)}")
             elif _parse(f.value) is None:
@@ -109,7 +114,7 @@ class _Injection:
             if ref is None or not _matches(imagemap, ref):
                 continue
             hit = True
-            if f.place is not Place.ENV:
+            if f.place not in (Place.ENV, Place.IMAGE_OBJECT):  # S8.5: objects keep theirs
                 self.pulled[id(f)] = f, imagemap
             if current != imagemap.injected:
                 self._write(f, imagemap)
@@ -164,20 +169,45 @@ class _Injection:
     # -- edits -----------------------------------------------------------------------
 
     def _field_edits(self) -> None:
-        text = self.target.text
         for f in self.located.fields:
             new = self.value.get(id(f))
             if new is None or new == f.value:
                 continue
-            assert isinstance(f.node, ScalarNode)
-            self.out.edits.append(edits.replace_scalar(text, f.node, new))
+            imagemap = self.writer[id(f)]
+            if f.object_keys is None:
+                assert isinstance(f.node, ScalarNode)
+                self.out.edits.append(edits.replace_scalar(self.target.text, f.node, new))
+            else:
+                self._object_edits(f, imagemap)
+            found_by = f" (found by {f.found_by})" if f.found_by else ""
             self._result(
                 Severity.INFO,
                 f.path,
-                f'ImageMap "{self.writer[id(f)].name}" set {f.place} '
-                f"{json.dumps(f.value)} to {json.dumps(new)}",
+                f'ImageMap "{imagemap.name}" set {f.place} '
+                f"{json.dumps(f.value)} to {json.dumps(new)}{found_by}",
                 current=f.value,
                 proposed=new,
+            )
+
+    def _object_edits(self, f: Field, imagemap: ImageMap) -> None:
+        """Tilt S5.2: the repository field gets the familiar name, the tag field the tag
+        (inserted after the repository field when missing); a digest has no field to go to."""
+        assert f.object_keys is not None and imagemap.inject is not None
+        assert isinstance(f.node, MappingNode)
+        repo_key, tag_key = f.object_keys
+        inject, text = imagemap.inject, self.target.text
+        repo = nodes.get_entry(f.node, repo_key)
+        assert repo is not None and isinstance(repo[1], ScalarNode)  # else it would not parse
+        self.out.edits.append(edits.replace_scalar(text, repo[1], inject.familiar_name()))
+        if tag_key and inject.tag is not None:
+            edit = _set_scalar(text, f.node, tag_key, inject.tag, repo)
+            self.out.edits += [edit] if edit else []
+        if inject.digest is not None:
+            self._result(
+                Severity.WARNING,
+                f.path,
+                f'the digest of ImageMap "{imagemap.name}"\'s image is not written: '
+                "a repository and tag object has no field for it",
             )
 
     def _pull_policy_edits(self) -> None:
@@ -190,7 +220,11 @@ class _Injection:
                 if c.image and not c.ephemeral and id(c.image) not in pulled:
                     pulled[id(c.image)] = c.image, self.maps[0]
         for f, imagemap in sorted(pulled.values(), key=lambda p: p[0].node.start_mark.index):
-            key = "imagePullPolicy" if f.place is Place.CONTAINER else "pullPolicy"
+            key = "pullPolicy" if f.place is Place.VOLUME else "imagePullPolicy"
+            if f.owner is None or f.key is None:
+                continue
+            if f.place is Place.IMAGE_FIELD and nodes.get(f.owner, key) is None:
+                continue  # Tilt S8.4: a locator's sibling pull policy is set, never added
             anchor = (f.key, f.node)
             edit = _set_scalar(self.target.text, f.owner, key, IF_NOT_PRESENT, anchor)
             if edit is not None:
@@ -285,7 +319,8 @@ def _set_scalar(
     """Set `key: value` in `mapping`: replace the value, or insert the entry after `anchor`."""
     entry = nodes.get_entry(mapping, key)
     if entry is None:
-        return edits.insert_after(text, mapping, anchor, f"{key}: {value}", _RANK[key])
+        entry_text = f"{key}: {edits.render_scalar(value)}"
+        return edits.insert_after(text, mapping, anchor, entry_text, _RANK.get(key, 0))
     if nodes.scalar_str(entry[1]) == value:
         return None
     if isinstance(entry[1], ScalarNode):
@@ -295,13 +330,14 @@ def _set_scalar(
 
 def _set_list(text: str, container: Container, key: str, values: Sequence[str]) -> list[Edit]:
     """Set a container's `command` or `args` list; an empty list removes the key (S10.3)."""
-    assert container.image is not None
+    image = container.image
+    assert image is not None and image.key is not None  # a container's image has its key
     entry = nodes.get_entry(container.node, key)
     if _list_value(entry) == list(values):
         return []
     if not values:
         return [edits.remove_entry(text, container.node, entry[0])] if entry else []
-    anchor = (container.image.key, container.image.node)
+    anchor = (image.key, image.node)
     if entry is not None and isinstance(entry[1], SequenceNode):
         seq = entry[1]
         first = seq.value[0] if seq.value else None
@@ -312,7 +348,7 @@ def _set_list(text: str, container: Container, key: str, values: Sequence[str]) 
         )
         return [Edit(seq.start_mark.index, edits.text_end(text, seq), 0, items.lstrip())]
     style = _list_style(container)
-    column = container.image.key.start_mark.column
+    column = image.key.start_mark.column
     entry_text = (
         key
         + ":"

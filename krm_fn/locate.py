@@ -5,18 +5,22 @@ A pod spec is any mapping whose `containers`, `initContainers` or `ephemeralCont
 is a list of mappings. That covers the built-in workloads (Pod, Deployment, StatefulSet,
 DaemonSet, ReplicaSet, ReplicationController, Job, CronJob's `jobTemplate`, PodTemplate)
 and custom resources that embed pod specs (Argo Rollout, Knative Service, ...).
+Image fields elsewhere are found by locators (krm_fn.locators: the user's and the built-in
+catalog) and, on request, by `anyImageKey` (any string under a key named `image`).
 CustomResourceDefinitions are never searched: their schemas describe images, they have
 none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from krm_fn import nodes
+from krm_fn.locators import Locator
 
 __all__ = ["Container", "Field", "Located", "Place", "find"]
 
@@ -30,6 +34,8 @@ class Place(StrEnum):
     CONTAINER = "container image"
     VOLUME = "image volume"
     ENV = "env value"
+    IMAGE_FIELD = "image field"  # a string found by a locator or anyImageKey
+    IMAGE_OBJECT = "image object"  # repository and tag fields found by an object locator
 
 
 @dataclass(slots=True)
@@ -49,19 +55,29 @@ class Container:
 
 @dataclass(slots=True)
 class Field:
-    """A located field: `owner[key] = node`, at `path` inside the object."""
+    """A located field: `owner[key] = node`, at `path` inside the object (a list item found
+    by a locator has no owner). An image object's `node` is the mapping that holds its
+    `object_keys` (repository field, tag field)."""
 
     place: Place
     path: Path
-    owner: MappingNode
-    key: ScalarNode
+    owner: MappingNode | None
+    key: ScalarNode | None
     node: Node
     container: Container | None = None
+    found_by: str = ""  # the locator, catalog entry or anyImageKey that found it
+    object_keys: tuple[str, str | None] | None = None
 
     @property
     def value(self) -> str | None:
-        """The string value, or None when the field is not a string scalar."""
-        return nodes.scalar_str(self.node)
+        """The reference text: the string value (None when it is not a string), or for an
+        image object `repo` or `repo:tag` (a tag that is not a string is ignored, as Tilt)."""
+        if self.object_keys is None:
+            return nodes.scalar_str(self.node)
+        repo_key, tag_key = self.object_keys
+        repo = nodes.scalar_str(nodes.get(self.node, repo_key)) or ""
+        tag = nodes.scalar_str(nodes.get(self.node, tag_key)) if tag_key else None
+        return f"{repo}:{tag}" if tag else repo
 
 
 @dataclass(slots=True)
@@ -72,11 +88,14 @@ class Located:
     duplicates: list[Path] = field(default_factory=list)  # keys given twice in a mapping
 
 
-def find(root: Node, *, env: bool) -> Located:
+def find(
+    root: Node, *, env: bool, locators: Sequence[Locator] = (), any_image_key: bool = False
+) -> Located:
     """Every container, image field and (with `env`) env value under `root`, in order."""
     located = Located()
     if is_crd(root):
         return located
+    loose: list[Field] = []  # strings under `image` keys, for anyImageKey
     stack: list[tuple[Node, Path]] = [(root, ())]
     while stack:
         node, path = stack.pop()
@@ -85,6 +104,13 @@ def find(root: Node, *, env: bool) -> Located:
             seen: set[str] = set()
             for key, key_node, value in nodes.entries(node):
                 _note_duplicate(key, seen, path, located)
+                if any_image_key and key == "image" and isinstance(value, ScalarNode):
+                    where = (*path, key)
+                    loose.append(
+                        Field(
+                            Place.IMAGE_FIELD, where, node, key_node, value, found_by="anyImageKey"
+                        )
+                    )
                 if isinstance(value, SequenceNode) and key in CONTAINER_LISTS:
                     lists.append((key_node, value))
                 elif isinstance(value, MappingNode | SequenceNode):
@@ -97,9 +123,70 @@ def find(root: Node, *, env: bool) -> Located:
                 for index, item in nodes.items(node)
                 if isinstance(item, MappingNode | SequenceNode)
             ]
+    _add_found(located, [*_located_by(root, locators), *loose], env)
     located.containers.sort(key=lambda c: c.node.start_mark.index)
     located.fields.sort(key=lambda f: f.node.start_mark.index)
     return located
+
+
+def _located_by(root: Node, locators: Sequence[Locator]) -> list[Field]:
+    """The fields the locators whose selector takes this object find."""
+    metadata = nodes.get(root, "metadata")
+    identity = [
+        nodes.scalar_str(nodes.get(root, "apiVersion")) or "",
+        nodes.scalar_str(nodes.get(root, "kind")) or "",
+        nodes.scalar_str(nodes.get(metadata, "name")) or "",
+        nodes.scalar_str(nodes.get(metadata, "namespace")) or "",
+    ]
+    found = []
+    for locator in locators:
+        if not locator.selector.matches(*identity):
+            continue
+        for match in locator.path.find(root):
+            if locator.repo_field is not None:
+                if isinstance(match.node, MappingNode):
+                    keys = (locator.repo_field, locator.tag_field)
+                    found.append(
+                        Field(
+                            Place.IMAGE_OBJECT,
+                            match.path,
+                            match.parent,
+                            match.key,
+                            match.node,
+                            found_by=locator.name,
+                            object_keys=keys,
+                        )
+                    )
+            elif nodes.scalar_str(match.node) is not None:
+                found.append(
+                    Field(
+                        Place.IMAGE_FIELD,
+                        match.path,
+                        match.parent,
+                        match.key,
+                        match.node,
+                        found_by=locator.name,
+                    )
+                )
+    return found
+
+
+def _add_found(located: Located, found: list[Field], env: bool) -> None:
+    """Add fields found by locators or anyImageKey that are not found already; with `env`,
+    the env values of the mapping holding each one (a container-like object: a Tekton
+    step, an Argo template's container) too."""
+    known = {id(f.node) for f in located.fields}
+    for f in found:
+        if id(f.node) in known:
+            continue
+        known.add(id(f.node))
+        located.fields.append(f)
+        for index, var in nodes.items(nodes.get(f.owner, "env")) if env else ():
+            value = nodes.get_entry(var, "value")
+            if isinstance(var, MappingNode) and value and id(value[1]) not in known:
+                known.add(id(value[1]))
+                path = (*f.path[:-1], "env", index, "value")
+                located.fields.append(Field(Place.ENV, path, var, *value))
 
 
 def is_crd(root: Node) -> bool:

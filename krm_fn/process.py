@@ -11,10 +11,11 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from yaml import MappingNode, Node
 
-from krm_fn import documents, imagemap, nodes, resourcelist
+from krm_fn import documents, imagemap, locators, nodes, resourcelist
 from krm_fn.documents import Document, ReadError
 from krm_fn.edits import Edit, apply
 from krm_fn.imagemap import ImageMap, Options
@@ -64,8 +65,7 @@ class _Maps:
 
     maps: dict[str, ImageMap] = field(default_factory=dict)
     origin: dict[str, _Source] = field(default_factory=dict)
-    pull_policy: imagemap.PullPolicy | None = None
-    strict: bool | None = None
+    options: list[imagemap.Config] = field(default_factory=list)  # each source's, in order
     results: list[Result] = field(default_factory=list)
 
     def report(self, severity: Severity, m: ImageMap, message: str, path: str = "") -> None:
@@ -94,8 +94,12 @@ class _Maps:
                         file=source.file,
                     )
                 )
-        self.pull_policy = self.pull_policy or config.pull_policy
-        self.strict = config.strict if self.strict is None else self.strict
+        self.options.append(config)
+
+    def first(self, attribute: str) -> Any:
+        """An option as the first source that sets it sets it, or None."""
+        values = (getattr(c, attribute) for c in self.options)
+        return next((v for v in values if v is not None), None)
 
 
 def _name(node: Node) -> str | None:
@@ -166,9 +170,12 @@ def _is_imagemap(node: Node | None) -> bool:
 
 
 def _options(maps: _Maps, strict: bool) -> Options:
+    catalog = locators.catalog() if maps.first("catalog") in (None, True) else []
     return Options(
-        pull_policy=maps.pull_policy or imagemap.PullPolicy.MATCHED,
-        strict=strict or bool(maps.strict),
+        pull_policy=maps.first("pull_policy") or imagemap.PullPolicy.MATCHED,
+        strict=strict or bool(maps.first("strict")),
+        locators=(*(maps.first("locators") or ()), *catalog),
+        any_image_key=bool(maps.first("any_image_key")),
     )
 
 

@@ -22,7 +22,7 @@ INJECTED = "localhost:5000/rewritten:tilt-0000000000000000"
 CONTAINER_CATEGORIES = ("containers", "initContainers", "ephemeralContainers")
 
 
-def _streams() -> list[tuple[str, dict[str, Any]]]:
+def _streams(any_category: bool = False) -> list[tuple[str, dict[str, Any]]]:
     inventory = CORPUS / "inventory.json"
     if not inventory.exists():
         if os.environ.get("CI") == "true":
@@ -32,7 +32,8 @@ def _streams() -> list[tuple[str, dict[str, Any]]]:
     return [
         (name, info)
         for name, info in sorted(files.items())
-        if any(i["category"] in CONTAINER_CATEGORIES and i["valid"] for i in info["images"])
+        if any_category
+        or any(i["category"] in CONTAINER_CATEGORIES and i["valid"] for i in info["images"])
     ]
 
 
@@ -83,3 +84,42 @@ def _changed_lines(before: str, after: str) -> set[int]:
                 changed.add(i + 1)
             i, j = i + 1, j + 1
     return changed
+
+
+def _catalog_streams() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (name, info)
+        for name, info in STREAMS_ALL
+        if any(i["category"] == "image-field" and i["valid"] for i in info["images"])
+    ]
+
+
+STREAMS_ALL = _streams(any_category=True)
+CATALOG_STREAMS = _catalog_streams()
+
+
+@pytest.mark.skipif(not CATALOG_STREAMS, reason="../shared/corpus is not present (CI requires it)")
+@pytest.mark.parametrize(("name", "info"), CATALOG_STREAMS, ids=[s[0] for s in CATALOG_STREAMS])
+def test_catalog_finds_custom_resource_images(
+    name: str, info: dict[str, Any], tmp_path: Path
+) -> None:
+    """The inventory's `image-field`s outside env lists are catalog fields (Prometheus,
+    Knative Image, Tekton steps, OLM relatedImages): rewriting one changes exactly those."""
+    text = (CORPUS / "streams" / name).read_text()
+    fields = [i for i in info["images"] if i["category"] == "image-field" and i["valid"]]
+    selector = parse_normalized_named(fields[0]["ref"]).familiar_name()
+    expected = {
+        i["line"]
+        for i in info["images"]
+        if i["valid"]
+        and (
+            i["category"] in CONTAINER_CATEGORIES
+            or (i["category"] == "image-field" and "/env/" not in i["path"])
+        )
+        and parse_normalized_named(i["ref"]).familiar_name() == selector
+    }
+    maps = tmp_path / "maps.yaml"
+    maps.write_text(imagemap("chosen", selector, INJECTED))
+    result = run_fn(text, "--imagemaps", str(maps))
+    assert result.exit_code == 0, result.stderr
+    assert _changed_lines(text, result.stdout) == expected

@@ -45,6 +45,30 @@ def test_generated_validators_are_current() -> None:
 
 IMAGEMAP = {"metadata": {"name": "a"}, "spec": {"selector": "a"}, "status": {"image": "b"}}
 SAMPLES = [
+    (
+        Shape.APPLYIMAGEMAPS,
+        {
+            "apiVersion": "fn.apply-imagemaps.dev/v1alpha1",
+            "kind": "ApplyImageMaps",
+            "catalog": False,
+            "anyImageKey": True,
+            "imageLocators": [
+                {
+                    "objectSelector": {"kindRegexp": "^A$"},
+                    "path": "{.spec.image}",
+                    "object": {"repoField": "r", "tagField": "t"},
+                }
+            ],
+        },
+    ),
+    (
+        Shape.APPLYIMAGEMAPS,
+        {
+            "apiVersion": "fn.apply-imagemaps.dev/v1alpha1",
+            "kind": "ApplyImageMaps",
+            "imageLocators": [{"path": "x", "object": {"repoField": "r"}}],
+        },
+    ),
     (Shape.IMAGEMAP, IMAGEMAP),
     (Shape.IMAGEMAP, {**IMAGEMAP, "apiVersion": "tilt.dev/v1alpha1", "kind": "ImageMap"}),
     (Shape.IMAGEMAP, {**IMAGEMAP, "kind": "ConfigMap"}),
