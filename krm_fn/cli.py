@@ -63,7 +63,7 @@ def main(
         except OSError as err:
             print(f"[error] cannot read ImageMaps file {path}: {err.strerror}", file=stderr)
             return 1
-    output = run((stdin or sys.stdin.buffer).read(), files, strict=args.strict)
+    output = run((stdin or sys.stdin.buffer).read(), files, strict=args.strict, read=_read)
     if not output.krm:
         for result in output.results:
             print(result, file=stderr)
@@ -72,6 +72,12 @@ def main(
         print(f"apply-imagemaps: {errors} error(s); see the ResourceList's results", file=stderr)
     (stdout or sys.stdout.buffer).write(output.stdout)
     return output.exit_code
+
+
+def _read(path: str) -> bytes:
+    """A file a config names (generator `manifests`), relative to the working directory."""
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def main_entry() -> None:

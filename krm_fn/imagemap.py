@@ -11,7 +11,11 @@ Shapes, by apiVersion and kind:
   `matchInEnvVars`, `command`, `args`, `pullPolicy`, `strict`, `catalog`, `anyImageKey`
   (kpt `-- key=value`);
 - `fn.apply-imagemaps.dev/v1alpha1 ApplyImageMaps`: `imageMaps`, `imageLocators`,
-  `pullPolicy`, `strict`, `catalog`, `anyImageKey`.
+  `pullPolicy`, `strict`, `catalog`, `anyImageKey`, `manifests`;
+- `tilt.dev/v1alpha1 KubernetesApply`: `spec.yaml`, `spec.imageMaps`, `spec.imageLocators`.
+
+`manifests` and a KubernetesApply make the function a generator: it emits those manifests,
+with the ImageMaps applied, besides its input.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from krm_fn.schema import Problem, Shape, check, field_path
 __all__ = [
     "Config",
     "ImageMap",
+    "Manifests",
     "Options",
     "PullPolicy",
     "Selector",
@@ -102,6 +107,19 @@ class Options:
     any_image_key: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Manifests:
+    """Manifests to emit: inline YAML, or a file to read (`path`, relative to the working
+    directory). `imagemaps` names the ImageMaps to apply, in order (a KubernetesApply's
+    `spec.imageMaps`; None: all of them); `locators` are its own `spec.imageLocators`."""
+
+    where: str  # the config field it came from, e.g. `manifests[1]` or `spec.yaml`
+    text: str | None = None
+    path: str | None = None
+    imagemaps: tuple[str, ...] | None = None
+    locators: tuple[Locator, ...] = ()
+
+
 @dataclass(slots=True)
 class Config:
     """What one config object contributed: maps, options it set, and its problems."""
@@ -112,6 +130,7 @@ class Config:
     locators: list[Locator] | None = None
     catalog: bool | None = None
     any_image_key: bool | None = None
+    manifests: list[Manifests] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -174,6 +193,24 @@ def _load_apply(obj: dict[str, Any]) -> Config:
         config.problems += problems
     if not config.problems:
         _set_options(config, obj)
+        config.manifests = [
+            Manifests(f"manifests[{i}]", text=m)
+            if "\n" in m
+            else Manifests(f"manifests[{i}]", path=m)
+            for i, m in enumerate(obj.get("manifests", []))
+        ]
+    return config
+
+
+def _load_kubernetes_apply(obj: dict[str, Any]) -> Config:
+    """Tilt's KubernetesApply as a generator: its `spec.yaml` with the ImageMaps it names."""
+    config = Config(problems=check(Shape.KUBERNETESAPPLY, obj))
+    if config.problems:
+        return config
+    spec = obj["spec"]
+    found, config.problems = compile_locators(spec.get("imageLocators", []), "spec.imageLocators")
+    names = tuple(spec.get("imageMaps", []))
+    config.manifests = [Manifests("spec.yaml", spec["yaml"], None, names, tuple(found))]
     return config
 
 
@@ -316,4 +353,5 @@ _LOADERS: dict[tuple[str, str], Callable[[dict[str, Any]], Config]] = {
     ("v1", "List"): _load_list(None),
     ("v1", "ConfigMap"): _load_configmap,
     (FN, "ApplyImageMaps"): _load_apply,
+    (TILT, "KubernetesApply"): _load_kubernetes_apply,
 }

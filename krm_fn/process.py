@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import yaml
 from yaml import MappingNode, Node
 
 from krm_fn import documents, imagemap, locators, nodes, resourcelist
@@ -23,7 +24,10 @@ from krm_fn.inject import Target, inject
 from krm_fn.locate import is_crd
 from krm_fn.results import FileRef, ResourceRef, Result, Severity, exit_code
 
-__all__ = ["ConfigFile", "Output", "run"]
+__all__ = ["ConfigFile", "Output", "Reader", "run"]
+
+# Reads a file a config names (generator `manifests`); cli.py gives the real one.
+Reader = Callable[[str], bytes]
 
 _GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
@@ -66,6 +70,7 @@ class _Maps:
     maps: dict[str, ImageMap] = field(default_factory=dict)
     origin: dict[str, _Source] = field(default_factory=dict)
     options: list[imagemap.Config] = field(default_factory=list)  # each source's, in order
+    generators: list[tuple[imagemap.Manifests, _Source]] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
 
     def report(self, severity: Severity, m: ImageMap, message: str, path: str = "") -> None:
@@ -95,6 +100,7 @@ class _Maps:
                     )
                 )
         self.options.append(config)
+        self.generators += [(manifests, source) for manifests in config.manifests]
 
     def first(self, attribute: str) -> Any:
         """An option as the first source that sets it sets it, or None."""
@@ -106,7 +112,16 @@ def _name(node: Node) -> str | None:
     return nodes.scalar_str(nodes.get(nodes.get(node, "metadata"), "name"))
 
 
-def run(data: bytes, files: Sequence[ConfigFile] = (), strict: bool = False) -> Output:
+def _no_files(path: str) -> bytes:
+    raise OSError(1, "this run reads no files")
+
+
+def run(
+    data: bytes,
+    files: Sequence[ConfigFile] = (),
+    strict: bool = False,
+    read: Reader = _no_files,
+) -> Output:
     """Process one input. Never raises for bad input: it becomes error results."""
     try:
         bom, text = documents.decode(data)
@@ -115,8 +130,8 @@ def run(data: bytes, files: Sequence[ConfigFile] = (), strict: bool = False) -> 
     except ReadError as err:
         return Output(b"", [Result(Severity.ERROR, str(err))], krm=False)
     if krm is not None:
-        return _run_krm(bom, *krm, files, strict)
-    return _run_stream(bom, docs, files, strict)
+        return _run_krm(bom, *krm, files, strict, read)
+    return _run_stream(bom, docs, files, strict, read)
 
 
 def _resource_list(docs: list[Document]) -> tuple[Document, MappingNode] | None:
@@ -302,7 +317,7 @@ def _process(
 
 
 def _run_stream(
-    bom: str, docs: list[Document], files: Sequence[ConfigFile], strict: bool
+    bom: str, docs: list[Document], files: Sequence[ConfigFile], strict: bool, read: Reader
 ) -> Output:
     maps, errors = _Maps(), list[Result]()
     _gather(files, maps)
@@ -318,7 +333,6 @@ def _run_stream(
                 imagemap_docs.add(doc.index)
                 source = _Source(_ref(node), _helm_file(doc, node, seen))
                 maps.add(_data(node, source, maps), source)
-    options = _options(maps, strict)
     wants_config_maps = any(m.disable_source for m in maps.maps.values())
     for doc in docs:
         if wants_config_maps and "ConfigMap" in doc.text and doc.index not in composed:
@@ -329,33 +343,118 @@ def _run_stream(
         if n is not None and documents.kind_of(n) == ("v1", "ConfigMap")
     ]
     usable = _usable(maps, config_maps) if not _has_error(maps.results) else []
-    needles = _needles(usable)
-    used: set[str] = set()
-    results: list[Result] = []
-    pieces = []
-    seen = {}
-    for doc in docs:
-        if doc.index in imagemap_docs:
-            continue
-        try:
-            if doc.index in composed or (usable and _wanted(doc.text, needles)):
-                node = composed.pop(doc.index) if doc.index in composed else doc.compose()
-                edits = []
-                if usable and isinstance(node, MappingNode):
-                    file = _helm_file(doc, node, seen)
-                    edits = _process(node, doc.text, file, usable, options, used, results)
-                pieces.append(apply(doc.text, edits))
-            else:
-                doc.check_syntax()
-                pieces.append(doc.text)
-        except ReadError as err:
-            errors.append(Result(Severity.ERROR, str(err)))
+    rewrite = _Rewrite(_options(maps, strict), errors)
+    kept = [d for d in docs if d.index not in imagemap_docs]
+    pieces = [text for _, _, text in rewrite.documents(kept, usable, composed)]
+    pieces += [_separated(text) for _, text in rewrite.generated(maps, usable, read)]
     if not errors:  # a document that cannot be read may hold the match
-        _unused(maps, usable, used, options)
-    all_results = errors + maps.results + results
+        _unused(maps, usable, rewrite.used, rewrite.options)
+    all_results = errors + maps.results + rewrite.results
     if _has_error(all_results):
         return Output(b"", all_results, krm=False)
     return Output((bom + "".join(pieces)).encode(), all_results, krm=False)
+
+
+def _separated(text: str) -> str:
+    """A generated document's text, starting with a `---` marker line."""
+    return text if text.startswith("---") else "---\n" + text
+
+
+class _Rewrite:
+    """One run's rewriting of documents: its options, and what it found and reported."""
+
+    def __init__(self, options: Options, errors: list[Result]) -> None:
+        self.options, self.errors = options, errors
+        self.used: set[str] = set()
+        self.results: list[Result] = []
+
+    def documents(
+        self,
+        docs: Sequence[Document],
+        usable: list[ImageMap],
+        composed: dict[int, Node | None] | None = None,
+        options: Options | None = None,
+        compose_all: bool = False,
+    ) -> list[tuple[Document, Node | None, str]]:
+        """Each document with its root (when it was composed) and its new text. Documents
+        that cannot hold an image are only syntax-checked."""
+        composed, options = composed or {}, options or self.options
+        needles, seen, out = _needles(usable), dict[str, int](), []
+        for doc in docs:
+            try:
+                if compose_all or doc.index in composed or (usable and _wanted(doc.text, needles)):
+                    node = composed.pop(doc.index) if doc.index in composed else doc.compose()
+                    edits = []
+                    if usable and isinstance(node, MappingNode):
+                        file = _helm_file(doc, node, seen)
+                        edits = _process(
+                            node, doc.text, file, usable, options, self.used, self.results
+                        )
+                    out.append((doc, node, apply(doc.text, edits)))
+                else:
+                    doc.check_syntax()
+                    out.append((doc, None, doc.text))
+            except ReadError as err:
+                self.errors.append(Result(Severity.ERROR, str(err)))
+        return out
+
+    def generated(
+        self, maps: _Maps, usable: list[ImageMap], read: Reader
+    ) -> list[tuple[Node | None, str]]:
+        """The generators' manifests (SPEC §2), each document rewritten with its ImageMaps."""
+        out = []
+        for manifests, source in maps.generators:
+            text = self._text(manifests, source, read)
+            chosen = self._chosen(manifests, source, maps, usable)
+            if text is None or chosen is None:
+                continue
+            options = replace(self.options, locators=(*manifests.locators, *self.options.locators))
+            docs = documents.split(text)
+            for _, node, new in self.documents(docs, chosen, options=options, compose_all=True):
+                if not documents.is_empty(node):
+                    out.append((node, new))
+        return out
+
+    def _text(self, manifests: imagemap.Manifests, source: _Source, read: Reader) -> str | None:
+        if manifests.text is not None:
+            return manifests.text
+        assert manifests.path is not None
+        try:
+            return documents.decode(read(manifests.path))[1]
+        except (OSError, ReadError) as err:
+            reason = err.strerror if isinstance(err, OSError) else str(err)
+            self.errors.append(
+                Result(
+                    Severity.ERROR,
+                    f"cannot read manifests file {manifests.path!r}: {reason}",
+                    source.resource,
+                    manifests.where,
+                    file=source.file,
+                )
+            )
+            return None
+
+    def _chosen(
+        self, manifests: imagemap.Manifests, source: _Source, maps: _Maps, usable: list[ImageMap]
+    ) -> list[ImageMap] | None:
+        """The ImageMaps a KubernetesApply names, in its order; all of them otherwise."""
+        if manifests.imagemaps is None:
+            return usable
+        by_name = {m.name: m for m in usable}
+        missing = [(i, n) for i, n in enumerate(manifests.imagemaps) if n not in maps.maps]
+        for index, name in missing:
+            self.errors.append(
+                Result(
+                    Severity.ERROR,
+                    f'ImageMap "{name}" is not among the ImageMaps given (Tilt would wait for it)',
+                    source.resource,
+                    f"spec.imageMaps[{index}]",
+                    file=source.file,
+                )
+            )
+        if missing:
+            return None
+        return [by_name[n] for n in manifests.imagemaps if n in by_name]
 
 
 def _try_compose(doc: Document, errors: list[Result]) -> Node | None:
@@ -391,7 +490,12 @@ def _has_error(results: list[Result]) -> bool:
 
 
 def _run_krm(
-    bom: str, doc: Document, root: MappingNode, files: Sequence[ConfigFile], strict: bool
+    bom: str,
+    doc: Document,
+    root: MappingNode,
+    files: Sequence[ConfigFile],
+    strict: bool,
+    read: Reader,
 ) -> Output:
     rl = resourcelist.read(root)
     maps = _Maps(results=list(rl.problems))
@@ -405,19 +509,53 @@ def _run_krm(
         if _is_imagemap(item) and _ref(item) != config_ref:
             source = _Source(_ref(item), _krm_file(item))
             maps.add(_data(item, source, maps), source)
-    options = _options(maps, strict)
     config_maps = [i for i in rl.items if documents.kind_of(i) == ("v1", "ConfigMap")]
     usable = _usable(maps, config_maps) if not _has_error(maps.results) else []
-    used: set[str] = set()
-    results: list[Result] = []
+    rewrite = _Rewrite(_options(maps, strict), errors=[])
     edits: list[Edit] = []
     if usable:
         for item in rl.items:
-            edits += _process(item, doc.text, _krm_file(item), usable, options, used, results)
-    _unused(maps, usable, used, options)
-    all_results = maps.results + results
-    text = resourcelist.write(doc, rl, edits, all_results)
+            edits += _process(
+                item,
+                doc.text,
+                _krm_file(item),
+                usable,
+                rewrite.options,
+                rewrite.used,
+                rewrite.results,
+            )
+    new_items = _new_items(rewrite.generated(maps, usable, read), rl, rewrite)
+    if not rewrite.errors:
+        _unused(maps, usable, rewrite.used, rewrite.options)
+    all_results = rewrite.errors + maps.results + rewrite.results
+    text = resourcelist.write(doc, rl, edits, all_results, new_items)
     return Output((bom + text).encode(), all_results, krm=True)
+
+
+def _new_items(
+    generated: list[tuple[Node | None, str]], rl: resourcelist.ResourceList, rewrite: _Rewrite
+) -> list[str]:
+    """Generated documents that are not among the items already (a kpt pipeline renders
+    its own output again, and a generator must not add its objects twice); as JSON for a
+    JSON ResourceList."""
+    present = {_ref(item) for item in rl.items}
+    out = []
+    for node, text in generated:
+        ref = _ref(node) if node is not None else None
+        if ref is not None and ref in present:
+            message = "generated again, already among the items; the item is kept"
+            rewrite.results.append(Result(Severity.INFO, message, ref))
+            continue
+        present.add(ref)
+        if not rl.flow:
+            out.append(text)
+            continue
+        try:
+            root = yaml.compose(text, Loader=yaml.CSafeLoader)
+            out.append(json.dumps(nodes.to_data(root) if root is not None else None))
+        except nodes.ConfigDataError as err:
+            rewrite.errors.append(Result(Severity.ERROR, f"cannot write as JSON: {err}", ref))
+    return out
 
 
 def _empty_config(node: Node) -> bool:

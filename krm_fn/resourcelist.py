@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import yaml
@@ -26,6 +27,11 @@ class ResourceList:
     items: list[Node] = field(default_factory=list)
     function_config: Node | None = None
     problems: list[Result] = field(default_factory=list)
+
+    @property
+    def flow(self) -> bool:
+        """A flow (JSON) ResourceList: new items go in as JSON, not as YAML documents."""
+        return bool(self.root.flow_style)
 
 
 def read(root: MappingNode) -> ResourceList:
@@ -49,16 +55,75 @@ def _problem(path: str, message: str) -> Result:
     return Result(Severity.ERROR, f"ResourceList {path}: {message}")
 
 
-def write(doc: Document, rl: ResourceList, item_edits: list[Edit], results: list[Result]) -> str:
-    """The ResourceList's text with the item edits and the new `results` spliced in."""
+def write(
+    doc: Document,
+    rl: ResourceList,
+    item_edits: list[Edit],
+    results: list[Result],
+    new_items: Sequence[str] = (),
+) -> str:
+    """The ResourceList's text with the item edits, the new items (documents' texts,
+    appended to `items`) and the new `results` spliced in."""
     text = doc.text
     entry = nodes.get_entry(rl.root, "results")
     data = [r.to_data() for r in results]
-    if rl.root.flow_style:
+    if rl.flow:
         new = _flow_results(text, rl.root, entry, data)
+        new += _flow_items(text, rl.root, new_items)
     else:
         new = _block_results(text, rl.root, entry, data)
+        new += _block_items(text, rl.root, new_items)
     return edits.apply(text, [*item_edits, *new])
+
+
+def _block_items(text: str, root: MappingNode, new_items: Sequence[str]) -> list[Edit]:
+    """Documents appended to a block `items` list, each indented as an item of it."""
+    if not new_items:
+        return []
+    entry = nodes.get_entry(root, "items")
+    eol = "\r\n" if "\r\n" in text else "\n"
+    items = entry[1] if entry else None
+    if isinstance(items, yaml.SequenceNode) and items.value and not items.flow_style:
+        column = items.start_mark.column
+        body = "".join(_as_item(doc, column, eol) for doc in new_items)
+        end = edits.text_end(text, items)
+        newline = text.find("\n", end)
+        at = len(text) if newline == -1 else newline + 1
+        return [Edit(at, at, 1, (eol if newline == -1 else "") + body)]
+    body = "".join(_as_item(doc, 0, eol) for doc in new_items)
+    if entry is None:  # no items at all: add the key after the last entry
+        end = edits.text_end(text, root.value[-1][1]) if root.value else len(text)
+        newline = text.find("\n", end)
+        at = len(text) if newline == -1 else newline + 1
+        return [Edit(at, at, 1, (eol if newline == -1 else "") + "items:" + eol + body)]
+    # `items: []` or `items:` (null): the value becomes the block list
+    start = entry[0].end_mark.index
+    return [Edit(start, edits.text_end(text, entry[1]), 1, ":" + eol + body.rstrip("\r\n"))]
+
+
+def _as_item(doc: str, column: int, eol: str) -> str:
+    """A document's text as an item of a block list at `column` (its `---` line dropped)."""
+    lines = doc.splitlines()
+    if lines and lines[0].startswith("---"):
+        rest = lines[0][3:].strip()
+        lines = ([rest] if rest else []) + lines[1:]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    pad = " " * column
+    first, *others = lines or ["{}"]
+    return "".join(
+        [pad + "- " + first + eol] + [(pad + "  " + line if line else "") + eol for line in others]
+    )
+
+
+def _flow_items(text: str, root: MappingNode, new_items: Sequence[str]) -> list[Edit]:
+    """Items (as JSON text: see `ResourceList.flow`) appended to a flow `items` list."""
+    entry = nodes.get_entry(root, "items")
+    if not new_items or entry is None or not isinstance(entry[1], yaml.SequenceNode):
+        return []
+    close = entry[1].end_mark.index - 1
+    separator = ", " if entry[1].value else ""
+    return [Edit(close, close, 1, separator + ", ".join(new_items))]
 
 
 def _block_results(

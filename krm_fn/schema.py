@@ -28,6 +28,7 @@ class Shape(StrEnum):
     IMAGEMAPLIST = "imagemaplist"
     APPLYIMAGEMAPS = "applyimagemaps"
     CONFIGMAP = "configmap"
+    KUBERNETESAPPLY = "kubernetesapply"
 
 
 @dataclass(frozen=True, slots=True)

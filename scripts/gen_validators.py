@@ -19,7 +19,7 @@ import fastjsonschema
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
-NAMES = ("imagemap", "imagemaplist", "applyimagemaps", "configmap")
+NAMES = ("imagemap", "imagemaplist", "applyimagemaps", "configmap", "kubernetesapply")
 BASE = "https://apply-imagemaps.dev/schemas/"
 
 # The generated code raises fastjsonschema's exception; a local class of the same shape

@@ -1,0 +1,183 @@
+"""Generator mode: ApplyImageMaps `manifests` and Tilt's KubernetesApply emit manifests with
+the ImageMaps applied, besides the input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import imagemap, run_fn
+
+INJECT = "localhost:5000/app:tilt-1"
+MapsFile = Callable[[str], str]
+DEPLOY = """\
+# the app, kept byte for byte
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: "example.com/app:dev"   # built by Tilt
+"""
+REWRITTEN = DEPLOY.replace('"example.com/app:dev"', f'"{INJECT}"').replace(
+    "# built by Tilt\n", "# built by Tilt\n          imagePullPolicy: IfNotPresent\n"
+)
+MAP = imagemap("app", "example.com/app", INJECT)
+
+
+def _apply(manifests: list[str]) -> str:
+    items = "".join(f"- {m!r}\n" if "\n" not in m else f"- |\n{_indent(m)}" for m in manifests)
+    body = MAP.replace("\n", "\n  ").rstrip()
+    return (
+        "apiVersion: fn.apply-imagemaps.dev/v1alpha1\nkind: ApplyImageMaps\n"
+        f"manifests:\n{items}imageMaps:\n- {body}\n"
+    )
+
+
+def _indent(text: str) -> str:
+    return "".join("  " + line for line in text.splitlines(True))
+
+
+def test_stream_generator_inline_and_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, maps_file: MapsFile
+) -> None:
+    monkeypatch.chdir(tmp_path)  # paths are relative to the working directory
+    Path("app.yaml").write_text(DEPLOY)
+    service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: app\n"
+    out = run_fn("", maps_file(_apply(["app.yaml", service])))  # positional: kustomize's way
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout == "---\n" + REWRITTEN + "---\n" + service
+    given = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    out = run_fn(given, "--imagemaps", maps_file(_apply(["app.yaml"])))
+    assert out.stdout == given + "---\n" + REWRITTEN
+
+
+def test_unreadable_manifests_file(maps_file: MapsFile, tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.yaml")
+    out = run_fn("", "--imagemaps", maps_file(_apply([missing])))
+    assert (out.exit_code, out.stdout) == (1, "")
+    assert out.stderr == (
+        "[error] fn.apply-imagemaps.dev/v1alpha1/ApplyImageMaps manifests[0]: cannot read "
+        f"manifests file {missing!r}: No such file or directory\n"
+    )
+
+
+KUBERNETES_APPLY = f"""\
+apiVersion: tilt.dev/v1alpha1
+kind: KubernetesApply
+metadata:
+  name: app
+  labels: {{app.kubernetes.io/managed-by: tilt}}
+spec:
+  yaml: |
+{_indent(_indent(DEPLOY))}    ---
+    apiVersion: example.com/v1
+    kind: Database
+    metadata:
+      name: db
+    spec:
+      engineImage: example.com/db:1
+  imageMaps: [app, db]
+  imageLocators:
+  - objectSelector: {{kindRegexp: ^Database$}}
+    path: "{{.spec.engineImage}}"
+  discoveryStrategy: selectors-only
+  timeout: 30s
+status:
+  resultYAML: ignored
+"""
+TILT_IMAGEMAPS = """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: tilt.dev/v1alpha1
+  kind: ImageMap
+  metadata: {name: app, uid: 0b5c, creationTimestamp: "2026-11-26T10:00:00Z"}
+  spec: {selector: example.com/app}
+  status:
+    buildStartTime: "2026-11-26T10:00:00.000000Z"
+    image: localhost:5000/app:tilt-1
+    imageFromCluster: localhost:5000/app:tilt-1
+    imageFromLocal: localhost:5000/app:tilt-1
+- apiVersion: tilt.dev/v1alpha1
+  kind: ImageMap
+  metadata: {name: db}
+  spec: {selector: example.com/db}
+  status: {image: "localhost:5000/db:tilt-2"}
+- apiVersion: tilt.dev/v1alpha1
+  kind: ImageMap
+  metadata: {name: unrelated}
+  spec: {selector: example.com/app}
+  status: {image: "elsewhere/app:tilt-3"}
+"""
+
+
+def test_kubernetes_apply_from_tilt(maps_file: MapsFile) -> None:
+    """What `tilt get kubernetesapply app -o yaml` and `tilt get imagemap -o yaml` give:
+    spec.yaml with the ImageMaps it names, in its order, and its locators."""
+    out = run_fn(
+        "", "--imagemaps", maps_file(TILT_IMAGEMAPS), "--imagemaps", maps_file(KUBERNETES_APPLY)
+    )
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout.startswith("---\n" + REWRITTEN + "---\n")
+    assert "engineImage: localhost:5000/db:tilt-2\n" in out.stdout
+    assert "elsewhere" not in out.stdout
+    assert "(found by spec.imageLocators[0])" in out.stderr
+    assert 'ImageMap "unrelated" matched no image' in out.stderr
+
+
+def test_kubernetes_apply_names_a_missing_imagemap(maps_file: MapsFile) -> None:
+    out = run_fn("", "--imagemaps", maps_file(KUBERNETES_APPLY))
+    assert (out.exit_code, out.stdout) == (1, "")
+    assert out.stderr.splitlines()[:2] == [
+        '[error] tilt.dev/v1alpha1/KubernetesApply/app spec.imageMaps[0]: ImageMap "app" is '
+        "not among the ImageMaps given (Tilt would wait for it)",
+        '[error] tilt.dev/v1alpha1/KubernetesApply/app spec.imageMaps[1]: ImageMap "db" is '
+        "not among the ImageMaps given (Tilt would wait for it)",
+    ]
+
+
+def _resource_list(items: str, config: str) -> str:
+    return (
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+        + items
+        + "functionConfig:\n"
+        + _indent(config)
+    )
+
+
+@pytest.mark.parametrize(
+    "items",
+    ["items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n", "items: []\n", ""],
+    ids=["after-items", "empty-flow-items", "no-items"],
+)
+def test_krm_generator_appends_items(items: str) -> None:
+    inline = DEPLOY.replace('"example.com/app:dev"', "example.com/app:dev")
+    out = run_fn(_resource_list(items, _apply([inline])))
+    assert out.exit_code == 0, out.stdout
+    generated = REWRITTEN.replace(f'"{INJECT}"', INJECT)
+    as_item = "".join(
+        ("  " if i else "- ") + line for i, line in enumerate(generated.splitlines(True))
+    )
+    assert as_item in out.stdout  # indented as an item, bytes kept otherwise
+    generated_items = yaml.safe_load(out.stdout)["items"]
+    assert [i["kind"] for i in generated_items][-1] == "Deployment"
+    again = run_fn(out.stdout)  # kpt renders its own output again: nothing is added twice
+    assert [i["kind"] for i in yaml.safe_load(again.stdout)["items"]].count("Deployment") == 1
+    assert "generated again, already among the items; the item is kept" in again.stdout
+
+
+def test_krm_generator_into_a_json_resource_list() -> None:
+    config = '{"apiVersion": "fn.apply-imagemaps.dev/v1alpha1", "kind": "ApplyImageMaps", '
+    config += '"manifests": ["apiVersion: v1\\nkind: Pod\\nmetadata: {name: p}\\n"]}'
+    text = '{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": [], '
+    out = run_fn(text + f'"functionConfig": {config}}}\n')
+    assert out.exit_code == 0, out.stdout
+    assert '"items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}]' in out.stdout
