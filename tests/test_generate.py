@@ -181,3 +181,28 @@ def test_krm_generator_into_a_json_resource_list() -> None:
     out = run_fn(text + f'"functionConfig": {config}}}\n')
     assert out.exit_code == 0, out.stdout
     assert '"items": [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}}]' in out.stdout
+
+
+def test_kustomize_krm_generator_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ResourceList standalone kustomize sends a KRM exec generator (krm-hosts.md §1.5,
+    §2.3): the config, marked local-config, as functionConfig and as the only item, from the
+    kustomization's directory. Built here by hand: standalone kustomize is not available."""
+    example = Path(__file__).resolve().parent.parent / "examples" / "kustomize"
+    monkeypatch.chdir(example / "krm-exec-generator")
+    config = (
+        Path("generate.yaml")
+        .read_text()
+        .replace(
+            "  annotations:\n", '  annotations:\n    config.kubernetes.io/local-config: "true"\n'
+        )
+    )
+    body = _indent(config).lstrip()
+    out = run_fn(
+        f"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {body}"
+        f"functionConfig:\n{_indent(config)}"
+    )
+    assert out.exit_code == 0, out.stdout
+    items = yaml.safe_load(out.stdout)["items"]
+    assert [i["kind"] for i in items] == ["ApplyImageMaps", "Deployment"]
+    image = items[1]["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == "localhost:5000/example.com_shop_worker:tilt-c0ffee0123456789"

@@ -168,3 +168,35 @@ def test_render_fails_on_an_error_result_and_leaves_the_package_alone(
         ("error", "ImageMap/frontend", "spec.selecter"),
         ("error", "ImageMap/frontend", "spec.selector"),
     }
+
+
+TILT = REPO / "examples" / "tilt"
+
+
+def test_eval_generates_from_a_kubernetes_apply(
+    kpt: Path, host_env: dict[str, str], tmp_path: Path
+) -> None:
+    """`--fn-config` a KubernetesApply exported from Tilt, the ImageMaps as package items: the
+    manifests of its spec.yaml are added to the package, rewritten; a second eval adds
+    nothing."""
+    pkg = package(tmp_path, TILT, "Kptfile")
+    config = tmp_path / "kubernetesapply.yaml"
+    shutil.move(pkg / "kubernetesapply.yaml", config)
+    for _ in range(2):
+        evaluated = kpt_fn(
+            kpt, host_env, "eval", pkg, "--exec", "apply-imagemaps", "--fn-config", config
+        )
+        assert evaluated.returncode == 0, evaluated.stderr
+        files = read_tree(pkg)
+        assert files.keys() == {
+            "imagemaps.yaml",
+            "shop/deployment_frontend.yaml",
+            "shop/database_orders.yaml",
+        }
+    assert (
+        "image: localhost:5000/example.com_shop_frontend:tilt-2540b7f6d0d5c5d2 # built by"
+        in files["shop/deployment_frontend.yaml"]
+    )
+    assert files["shop/database_orders.yaml"].endswith(
+        '    repository: localhost:5000/example.com_shop_db\n    tag: "tilt-5b1f3c2a9e8d7f60"\n'
+    )

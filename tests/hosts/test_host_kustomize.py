@@ -69,3 +69,12 @@ def test_kubectl_silently_skips_the_krm_exec_example(
     built = kustomize(kubectl, host_env, EXAMPLES / "krm-exec")
     assert built.returncode == 0, built.stderr
     assert "image: example.com/shop/api:3.2.0\n" in built.stdout
+
+
+def test_legacy_exec_plugin_as_a_generator(kubectl: Path, host_env: dict[str, str]) -> None:
+    """An ApplyImageMaps under `generators:` emits its manifests with the ImageMaps applied
+    (the plugin fn.apply-imagemaps.dev/v1alpha1/applyimagemaps/ApplyImageMaps, stdin empty)."""
+    install_plugin(host_env)
+    built = kustomize(kubectl, host_env, EXAMPLES / "generator")
+    assert built.returncode == 0, built.stderr
+    assert_golden(GOLDEN / "kustomize-generator.yaml", built.stdout)
