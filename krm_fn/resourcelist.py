@@ -19,6 +19,9 @@ from krm_fn.results import Result, Severity
 __all__ = ["API_VERSIONS", "ResourceList", "read", "write"]
 
 API_VERSIONS = ("config.kubernetes.io/v1", "v1")
+# Where edits meet at one spot (the end of the last item), the items' own insertions come
+# first, then new items, then the results.
+_ITEMS_RANK, _RESULTS_RANK = 8, 9
 
 
 @dataclass(slots=True)
@@ -89,16 +92,18 @@ def _block_items(text: str, root: MappingNode, new_items: Sequence[str]) -> list
         end = edits.text_end(text, items)
         newline = text.find("\n", end)
         at = len(text) if newline == -1 else newline + 1
-        return [Edit(at, at, 1, (eol if newline == -1 else "") + body)]
+        return [Edit(at, at, _ITEMS_RANK, (eol if newline == -1 else "") + body)]
     body = "".join(_as_item(doc, 0, eol) for doc in new_items)
     if entry is None:  # no items at all: add the key after the last entry
         end = edits.text_end(text, root.value[-1][1]) if root.value else len(text)
         newline = text.find("\n", end)
         at = len(text) if newline == -1 else newline + 1
-        return [Edit(at, at, 1, (eol if newline == -1 else "") + "items:" + eol + body)]
+        return [Edit(at, at, _ITEMS_RANK, (eol if newline == -1 else "") + "items:" + eol + body)]
     # `items: []` or `items:` (null): the value becomes the block list
     start = entry[0].end_mark.index
-    return [Edit(start, edits.text_end(text, entry[1]), 1, ":" + eol + body.rstrip("\r\n"))]
+    return [
+        Edit(start, edits.text_end(text, entry[1]), _ITEMS_RANK, ":" + eol + body.rstrip("\r\n"))
+    ]
 
 
 def _as_item(doc: str, column: int, eol: str) -> str:
@@ -123,7 +128,7 @@ def _flow_items(text: str, root: MappingNode, new_items: Sequence[str]) -> list[
         return []
     close = entry[1].end_mark.index - 1
     separator = ", " if entry[1].value else ""
-    return [Edit(close, close, 1, separator + ", ".join(new_items))]
+    return [Edit(close, close, _ITEMS_RANK, separator + ", ".join(new_items))]
 
 
 def _block_results(
@@ -147,14 +152,14 @@ def _block_results(
         block = "".join(" " * column + line + eol for line in dumped.splitlines())
     if entry is not None:
         remove = edits.remove_entry(text, root, entry[0])
-        return [Edit(remove.start, remove.end, 0, block)]
+        return [Edit(remove.start, remove.end, _RESULTS_RANK, block)]
     if not block:
         return []
     end = edits.text_end(text, root.value[-1][1]) if root.value else len(text)
     newline = text.find("\n", end)
     if newline == -1:
-        return [Edit(len(text), len(text), 0, eol + block.rstrip("\r\n"))]
-    return [Edit(newline + 1, newline + 1, 0, block)]
+        return [Edit(len(text), len(text), _RESULTS_RANK, eol + block.rstrip("\r\n"))]
+    return [Edit(newline + 1, newline + 1, _RESULTS_RANK, block)]
 
 
 def _flow_results(
@@ -167,9 +172,13 @@ def _flow_results(
         value = entry[1]
         if not data:
             return [edits.remove_entry(text, root, entry[0])]
-        return [Edit(value.start_mark.index, edits.text_end(text, value), 0, json.dumps(data))]
+        return [
+            Edit(
+                value.start_mark.index, edits.text_end(text, value), _RESULTS_RANK, json.dumps(data)
+            )
+        ]
     if not data:
         return []
     close = root.end_mark.index - 1
     separator = ", " if root.value else ""
-    return [Edit(close, close, 0, f'{separator}"results": {json.dumps(data)}')]
+    return [Edit(close, close, _RESULTS_RANK, f'{separator}"results": {json.dumps(data)}')]
