@@ -17,6 +17,10 @@ Grammar of a locator path (one template expression; the braces may be left out):
     op        := "==" | "!="
     literal   := 'text' | "text" | number
 
+A parser of our own, not a JSONPath library: the libraries work on Python dicts, while
+edits need the YAML nodes (their positions, and the mapping and key around each match), and
+none has client-go's `[]` or Tilt's template braces.
+
 Departure from Tilt: a key, index or filter that finds nothing finds nothing (Tilt fails
 the whole apply: `<key> is not found`, tilt-dev/tilt#5958); a path runs over many objects
 of a kind, and not all of them have every optional field.
