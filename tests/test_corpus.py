@@ -8,8 +8,10 @@ the chosen image's name, plus inserted or updated `imagePullPolicy` lines.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,42 +24,72 @@ INJECTED = "localhost:5000/rewritten:tilt-0000000000000000"
 CONTAINER_CATEGORIES = ("containers", "initContainers", "ephemeralContainers")
 
 
-def _streams(any_category: bool = False) -> list[tuple[str, dict[str, Any]]]:
+@functools.cache
+def _inventory() -> dict[str, dict[str, Any]]:
     inventory = CORPUS / "inventory.json"
     if not inventory.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"the corpus is missing: {inventory}")
-        return []
+        return {}
     files: dict[str, dict[str, Any]] = json.loads(inventory.read_text())["files"]
+    return files
+
+
+def _is_container(image: dict[str, Any]) -> bool:
+    return bool(image["valid"] and image["category"] in CONTAINER_CATEGORIES)
+
+
+def _is_catalog_field(image: dict[str, Any]) -> bool:
+    """The inventory's `image-field`s outside env lists are catalog fields (Prometheus,
+    Knative Image, Tekton steps, OLM relatedImages)."""
+    return bool(
+        image["valid"] and image["category"] == "image-field" and "/env/" not in image["path"]
+    )
+
+
+def _streams(chosen: Callable[[dict[str, Any]], bool]) -> list[tuple[str, dict[str, Any]]]:
+    """The streams with an image to choose, and the first one."""
     return [
-        (name, info)
-        for name, info in sorted(files.items())
-        if any_category
-        or any(i["category"] in CONTAINER_CATEGORIES and i["valid"] for i in info["images"])
+        (name, next(i for i in info["images"] if chosen(i)))
+        for name, info in sorted(_inventory().items())
+        if any(chosen(i) for i in info["images"])
     ]
 
 
-STREAMS = _streams()
-
-
-@pytest.mark.skipif(not STREAMS, reason="../shared/corpus is not present (CI requires it)")
-@pytest.mark.parametrize(("name", "info"), STREAMS, ids=[s[0] for s in STREAMS])
-def test_only_image_lines_change(name: str, info: dict[str, Any], tmp_path: Path) -> None:
+def _assert_only_its_lines_change(name: str, chosen: dict[str, Any], tmp_path: Path) -> None:
+    """Rewrite the chosen image's name: exactly the lines of the container images and
+    catalog fields of that name change (plus imagePullPolicy lines)."""
     text = (CORPUS / "streams" / name).read_text()
-    chosen = next(i for i in info["images"] if i["category"] in CONTAINER_CATEGORIES and i["valid"])
     selector = parse_normalized_named(chosen["ref"]).familiar_name()
-    expected_lines = {
+    expected = {
         i["line"]
-        for i in info["images"]
-        if i["category"] in CONTAINER_CATEGORIES
-        and i["valid"]
+        for i in _inventory()[name]["images"]
+        if (_is_container(i) or _is_catalog_field(i))
         and parse_normalized_named(i["ref"]).familiar_name() == selector
     }
     maps = tmp_path / "maps.yaml"
     maps.write_text(imagemap("chosen", selector, INJECTED))
     result = run_fn(text, "--imagemaps", str(maps))
     assert result.exit_code == 0, result.stderr
-    assert _changed_lines(text, result.stdout) == expected_lines
+    assert _changed_lines(text, result.stdout) == expected
+
+
+STREAMS = _streams(_is_container)
+CATALOG_STREAMS = _streams(_is_catalog_field)
+
+
+@pytest.mark.skipif(not STREAMS, reason="../shared/corpus is not present (CI requires it)")
+@pytest.mark.parametrize(("name", "chosen"), STREAMS, ids=[s[0] for s in STREAMS])
+def test_only_image_lines_change(name: str, chosen: dict[str, Any], tmp_path: Path) -> None:
+    _assert_only_its_lines_change(name, chosen, tmp_path)
+
+
+@pytest.mark.skipif(not CATALOG_STREAMS, reason="../shared/corpus is not present (CI requires it)")
+@pytest.mark.parametrize(("name", "chosen"), CATALOG_STREAMS, ids=[s[0] for s in CATALOG_STREAMS])
+def test_catalog_finds_custom_resource_images(
+    name: str, chosen: dict[str, Any], tmp_path: Path
+) -> None:
+    _assert_only_its_lines_change(name, chosen, tmp_path)
 
 
 def _changed_lines(before: str, after: str) -> set[int]:
@@ -84,42 +116,3 @@ def _changed_lines(before: str, after: str) -> set[int]:
                 changed.add(i + 1)
             i, j = i + 1, j + 1
     return changed
-
-
-def _catalog_streams() -> list[tuple[str, dict[str, Any]]]:
-    return [
-        (name, info)
-        for name, info in STREAMS_ALL
-        if any(i["category"] == "image-field" and i["valid"] for i in info["images"])
-    ]
-
-
-STREAMS_ALL = _streams(any_category=True)
-CATALOG_STREAMS = _catalog_streams()
-
-
-@pytest.mark.skipif(not CATALOG_STREAMS, reason="../shared/corpus is not present (CI requires it)")
-@pytest.mark.parametrize(("name", "info"), CATALOG_STREAMS, ids=[s[0] for s in CATALOG_STREAMS])
-def test_catalog_finds_custom_resource_images(
-    name: str, info: dict[str, Any], tmp_path: Path
-) -> None:
-    """The inventory's `image-field`s outside env lists are catalog fields (Prometheus,
-    Knative Image, Tekton steps, OLM relatedImages): rewriting one changes exactly those."""
-    text = (CORPUS / "streams" / name).read_text()
-    fields = [i for i in info["images"] if i["category"] == "image-field" and i["valid"]]
-    selector = parse_normalized_named(fields[0]["ref"]).familiar_name()
-    expected = {
-        i["line"]
-        for i in info["images"]
-        if i["valid"]
-        and (
-            i["category"] in CONTAINER_CATEGORIES
-            or (i["category"] == "image-field" and "/env/" not in i["path"])
-        )
-        and parse_normalized_named(i["ref"]).familiar_name() == selector
-    }
-    maps = tmp_path / "maps.yaml"
-    maps.write_text(imagemap("chosen", selector, INJECTED))
-    result = run_fn(text, "--imagemaps", str(maps))
-    assert result.exit_code == 0, result.stderr
-    assert _changed_lines(text, result.stdout) == expected
