@@ -13,10 +13,11 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import yaml
 from yaml import MappingNode, Node, ScalarNode
+from yaml.composer import ComposerError
 
 from krm_fn import nodes
 
@@ -145,8 +146,24 @@ def _compose(loader: _Loader) -> Node | None:
 
 
 def _parse(loader: _Loader) -> None:
-    while loader.get_event() is not None:
-        pass
+    """Parse events only, with the composer's own checks: every alias names an anchor
+    defined before it, and no anchor is defined twice."""
+    anchors: dict[str, yaml.Mark] = {}
+    while (event := loader.get_event()) is not None:
+        anchor = getattr(event, "anchor", None)
+        mark = cast(yaml.Mark, event.start_mark)  # libyaml's marks are PyYAML's in all but name
+        if isinstance(event, yaml.AliasEvent):
+            if anchor not in anchors:
+                raise ComposerError(None, None, f"found undefined alias {anchor!r}", mark)
+        elif anchor is not None:
+            if anchor in anchors:
+                raise ComposerError(
+                    "found duplicate anchor; first occurrence",
+                    anchors[anchor],
+                    "second occurrence",
+                    mark,
+                )
+            anchors[anchor] = mark
 
 
 def decode(data: bytes) -> tuple[str, str]:

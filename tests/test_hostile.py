@@ -39,8 +39,26 @@ POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
             "[error] document 1, line 1, column 1003: exceeded maximum nesting depth "
             "(while increasing flow level at line 1, column 1003)\n",
         ),
+        # found by `make fuzz`: documents that are only syntax-checked are checked as fully
+        (
+            b"x: 1\n---\nspec:\n  *containers: 1\n",
+            "[error] document 2, line 4, column 3: found undefined alias 'containers'\n",
+        ),
+        (
+            b"a: &x 1\nb: &x 2\n",
+            "[error] document 1, line 2, column 4: second occurrence (found duplicate anchor; "
+            "first occurrence at line 1, column 4)\n",
+        ),
     ],
-    ids=["invalid-utf8", "nul-byte", "unclosed-quote", "tab-indentation", "nesting-100000"],
+    ids=[
+        "invalid-utf8",
+        "nul-byte",
+        "unclosed-quote",
+        "tab-indentation",
+        "nesting-100000",
+        "undefined-alias",
+        "duplicate-anchor",
+    ],
 )
 def test_not_yaml_is_a_clear_error_and_nothing_on_stdout(
     data: bytes, stderr: str, maps_file: MapsFile

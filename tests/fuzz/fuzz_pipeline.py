@@ -28,6 +28,10 @@ MAPS = [
         "maps.yaml",
         b"""apiVersion: fn.apply-imagemaps.dev/v1alpha1
 kind: ApplyImageMaps
+anyImageKey: true
+imageLocators:
+- {objectSelector: {kindRegexp: "^Cache$"}, path: "{.spec.*}",
+   object: {repoField: repository, tagField: tag}}
 imageMaps:
 - metadata: {name: app}
   spec:
