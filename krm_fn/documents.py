@@ -52,8 +52,10 @@ _MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 _T = TypeVar("_T")
 BOM = "\ufeff"
-# A document starts at a `---` line at column 0 followed by a blank or the line's end.
-_MARKER = re.compile(r"^---(?=[ \t\r\n]|\Z)", re.M)
+# A document starts at a `---` at the start of a line (after any YAML line break: CR, LF,
+# NEL, LS or PS, as libyaml reads them) followed by a blank, a line break or the end.
+_BREAKS = "\r\n\x85\u2028\u2029"
+_MARKER = re.compile(rf"(?:\A|(?<=[{_BREAKS}]))---(?=[ \t{_BREAKS}]|\Z)")
 # Directives (`%YAML`, `%TAG`) after a `...` line belong to the next document.
 _DIRECTIVES_TAIL = re.compile(
     r"^\.\.\.[ \t]*(?:#[^\n]*)?\r?\n((?:%[^\n]*\n|#[^\n]*\n|[ \t]*\r?\n)*)\Z", re.M

@@ -73,6 +73,9 @@ PASS_THROUGH = {
     "top-level-sequence-and-scalar": "- a\n- b\n---\njust text\n---\n|\n  literal\n",
     "tags": "a: !!binary aGVsbG8=\nb: !custom {x: 1}\nc: !!python/object/apply:os.system [true]\n",
     "unconstructable-keys": "enum:\n- =\n- '!='\n{{ .x }}: y\n? [a, b]\n: c\n",
+    # found by `make fuzz`: a lone CR (or NEL, LS, PS) is a line break, so `---` after it
+    # starts a document
+    "lone-cr-before-marker": "a: 1\n\r---\r\nb: 2\n\u2028---\nc: 3\n",
     "unicode": 'ключ: значение\n名前: 画像 # コメント\nemoji: "🚀"\n',
     "containers-not-a-list": POD.replace("containers:\n", "containers: example.com/app\n"),
     "image-not-a-string-elsewhere": "kind: ConfigMap\ndata:\n  image: 8080\n",
