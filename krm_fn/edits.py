@@ -24,10 +24,12 @@ __all__ = [
     "apply",
     "eol_at",
     "insert_after",
+    "insert_lines",
     "remove_entry",
     "render_list",
     "render_scalar",
     "replace_scalar",
+    "split_lines",
     "text_end",
 ]
 
@@ -120,7 +122,7 @@ def _value_start(text: str, pos: int) -> int:
         while pos < len(text) and not text[pos].isspace():
             pos += 1
         while pos < len(text) and (text[pos].isspace() or text[pos] == "#"):
-            pos = text.index("\n", pos) + 1 if text[pos] == "#" else pos + 1
+            pos = _line_end(text, pos)[0] if text[pos] == "#" else pos + 1
     return pos
 
 
@@ -143,17 +145,46 @@ def insert_after(
     end = text_end(text, value)
     if mapping.flow_style:
         return Edit(end, end, rank, ", " + entry)
-    newline = text.find("\n", end)
-    line = " " * key.start_mark.column + entry
-    if newline == -1:
-        return Edit(len(text), len(text), rank, eol_at(text, end) + line)
-    return Edit(newline + 1, newline + 1, rank, line + eol_at(text, end))
+    return insert_lines(text, end, " " * key.start_mark.column + entry + eol_at(text, end), rank)
+
+
+# YAML line breaks as libyaml reads them; new lines are written with CRLF, CR or LF.
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_BREAKS = "\r\n\x85\u2028\u2029"
+
+
+def _line_end(text: str, pos: int) -> tuple[int, str]:
+    """(where the line after `pos` starts, the line break); at the end: (len(text), "")."""
+    found = _BREAK.search(text, pos)
+    return (found.end(), found.group()) if found else (len(text), "")
+
+
+def _line_start(text: str, pos: int) -> int:
+    """Where the line holding `pos` starts."""
+    return max(text.rfind(c, 0, pos) for c in _BREAKS) + 1
 
 
 def eol_at(text: str, pos: int) -> str:
-    """The line ending of the line holding `pos` (CRLF or LF)."""
-    newline = text.find("\n", pos)
-    return "\r\n" if newline > 0 and text[newline - 1] == "\r" else "\n"
+    """The line ending to write on the line holding `pos`: its own CRLF or CR, else LF."""
+    brk = _line_end(text, pos)[1]
+    return brk if brk in ("\r\n", "\r") else "\n"
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of a text, split at YAML line breaks only (not at str.splitlines' others,
+    such as form feeds, which YAML reads as text)."""
+    lines = _BREAK.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def insert_lines(text: str, pos: int, lines: str, rank: int) -> Edit:
+    """Insert `lines` (each ending with a line break) after the line holding `pos`; after a
+    last line without a break, the break comes first and the final one is left out."""
+    at, brk = _line_end(text, pos)
+    if brk:
+        return Edit(at, at, rank, lines)
+    body = lines.rstrip("\r\n")
+    return Edit(len(text), len(text), rank, lines[len(body) :] + body)
 
 
 def remove_entry(text: str, mapping: MappingNode, key: ScalarNode) -> Edit:
@@ -165,14 +196,11 @@ def remove_entry(text: str, mapping: MappingNode, key: ScalarNode) -> Edit:
         return Edit(key.start_mark.index, pairs[index + 1][0].start_mark.index, 0, "")
     if mapping.flow_style:
         return Edit(text_end(text, pairs[index - 1][1]), end, 0, "")
-    line_start = text.rfind("\n", 0, key.start_mark.index) + 1
-    newline = text.find("\n", end)
-    return Edit(line_start, len(text) if newline == -1 else newline + 1, 0, "")
+    return Edit(_line_start(text, key.start_mark.index), _line_end(text, end)[0], 0, "")
 
 
 def _starts_line(text: str, node: Node) -> bool:
-    line_start = text.rfind("\n", 0, node.start_mark.index) + 1
-    return text[line_start : node.start_mark.index].strip() == ""
+    return text[_line_start(text, node.start_mark.index) : node.start_mark.index].strip() == ""
 
 
 def text_end(text: str, node: Node) -> int:

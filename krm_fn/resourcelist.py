@@ -89,16 +89,11 @@ def _block_items(text: str, root: MappingNode, new_items: Sequence[str]) -> list
     if isinstance(items, yaml.SequenceNode) and items.value and not items.flow_style:
         column = items.start_mark.column
         body = "".join(_as_item(doc, column, eol) for doc in new_items)
-        end = edits.text_end(text, items)
-        newline = text.find("\n", end)
-        at = len(text) if newline == -1 else newline + 1
-        return [Edit(at, at, _ITEMS_RANK, (eol if newline == -1 else "") + body)]
+        return [edits.insert_lines(text, edits.text_end(text, items), body, _ITEMS_RANK)]
     body = "".join(_as_item(doc, 0, eol) for doc in new_items)
     if entry is None:  # no items at all: add the key after the last entry
         end = edits.text_end(text, root.value[-1][1]) if root.value else len(text)
-        newline = text.find("\n", end)
-        at = len(text) if newline == -1 else newline + 1
-        return [Edit(at, at, _ITEMS_RANK, (eol if newline == -1 else "") + "items:" + eol + body)]
+        return [edits.insert_lines(text, end, "items:" + eol + body, _ITEMS_RANK)]
     # `items: []` or `items:` (null): the value becomes the block list
     start = entry[0].end_mark.index
     return [
@@ -108,7 +103,7 @@ def _block_items(text: str, root: MappingNode, new_items: Sequence[str]) -> list
 
 def _as_item(doc: str, column: int, eol: str) -> str:
     """A document's text as an item of a block list at `column` (its `---` line dropped)."""
-    lines = doc.splitlines()
+    lines = edits.split_lines(doc)
     if lines and lines[0].startswith("---"):
         rest = lines[0][3:].strip()
         lines = ([rest] if rest else []) + lines[1:]
@@ -149,17 +144,14 @@ def _block_results(
             allow_unicode=True,
             width=2**31 - 1,
         )
-        block = "".join(" " * column + line + eol for line in dumped.splitlines())
+        block = "".join(" " * column + line + eol for line in edits.split_lines(dumped))
     if entry is not None:
         remove = edits.remove_entry(text, root, entry[0])
         return [Edit(remove.start, remove.end, _RESULTS_RANK, block)]
     if not block:
         return []
     end = edits.text_end(text, root.value[-1][1]) if root.value else len(text)
-    newline = text.find("\n", end)
-    if newline == -1:
-        return [Edit(len(text), len(text), _RESULTS_RANK, eol + block.rstrip("\r\n"))]
-    return [Edit(newline + 1, newline + 1, _RESULTS_RANK, block)]
+    return [edits.insert_lines(text, end, block, _RESULTS_RANK)]
 
 
 def _flow_results(

@@ -178,3 +178,14 @@ def test_broken_resource_lists_come_back_with_errors(rest: str, message: str) ->
     assert out.exit_code == 1
     assert out.stdout.startswith(text)
     assert f"- message: '{message}" in out.stdout or f"- message: {message}" in out.stdout
+
+
+def test_cr_only_line_endings(maps_file: MapsFile) -> None:
+    """Old Mac line endings: inserted lines take the document's CR."""
+    text = f"{POD}  - name: a\n    image: example.com/app\n    ports: []\n".replace("\n", "\r")
+    out = run_fn(text, "--imagemaps", maps_file(MAPS))
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout == text.replace(
+        "image: example.com/app\r",
+        "image: localhost:5000/app:tilt-1\r    imagePullPolicy: IfNotPresent\r",
+    )
