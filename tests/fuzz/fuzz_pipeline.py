@@ -55,6 +55,10 @@ def check(data: bytes) -> None:
     out = first.stdout.decode()
     list(yaml.compose_all(out, Loader=yaml.CSafeLoader))
     again = run(first.stdout, MAPS)
+    if again.krm != first.krm:
+        # A stream whose only other document is a ResourceList becomes one once its ImageMap
+        # documents are removed: the input decides the mode (README, "Usage").
+        return
     assert again.exit_code == 0, [str(r) for r in again.results]
     if not first.krm:
         assert again.stdout == first.stdout, "not idempotent"
