@@ -219,10 +219,12 @@ class _Injection:
             for c in self.located.containers:
                 if c.image and not c.ephemeral and id(c.image) not in pulled:
                     pulled[id(c.image)] = c.image, self.maps[0]
+        owners: set[int] = set()  # one pull policy per mapping, however many images it holds
         for f, imagemap in sorted(pulled.values(), key=lambda p: p[0].node.start_mark.index):
             key = "pullPolicy" if f.place is Place.VOLUME else "imagePullPolicy"
-            if f.owner is None or f.key is None:
+            if f.owner is None or f.key is None or id(f.owner) in owners:
                 continue
+            owners.add(id(f.owner))
             if f.place is Place.IMAGE_FIELD and nodes.get(f.owner, key) is None:
                 continue  # Tilt S8.4: a locator's sibling pull policy is set, never added
             anchor = (f.key, f.node)

@@ -95,7 +95,7 @@ def find(
     located = Located()
     if is_crd(root):
         return located
-    loose: list[Field] = []  # strings under `image` keys, for anyImageKey
+    loose: dict[int, Field] = {}  # id(mapping) -> its string under `image`, for anyImageKey
     stack: list[tuple[Node, Path]] = [(root, ())]
     while stack:
         node, path = stack.pop()
@@ -105,11 +105,14 @@ def find(
             for key, key_node, value in nodes.entries(node):
                 _note_duplicate(key, seen, path, located)
                 if any_image_key and key == "image" and isinstance(value, ScalarNode):
-                    where = (*path, key)
-                    loose.append(
-                        Field(
-                            Place.IMAGE_FIELD, where, node, key_node, value, found_by="anyImageKey"
-                        )
+                    # of duplicate keys, the last counts (as in nodes.get_entry)
+                    loose[id(node)] = Field(
+                        Place.IMAGE_FIELD,
+                        (*path, key),
+                        node,
+                        key_node,
+                        value,
+                        found_by="anyImageKey",
                     )
                 if isinstance(value, SequenceNode) and key in CONTAINER_LISTS:
                     lists.append((key_node, value))
@@ -123,7 +126,7 @@ def find(
                 for index, item in nodes.items(node)
                 if isinstance(item, MappingNode | SequenceNode)
             ]
-    _add_found(located, [*_located_by(root, locators), *loose], env)
+    _add_found(located, [*_located_by(root, locators), *loose.values()], env)
     located.containers.sort(key=lambda c: c.node.start_mark.index)
     located.fields.sort(key=lambda f: f.node.start_mark.index)
     return located

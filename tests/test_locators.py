@@ -325,3 +325,16 @@ def test_any_image_key(maps_file: MapsFile) -> None:
     assert out.stdout == text.replace("  image: example.com/app\n---", f"  image: {INJECT}\n---", 1)
     assert "(found by anyImageKey)" in out.stderr
     assert run_fn(text, "--imagemaps", maps_file(_config(""))).stdout == text
+
+
+def test_any_image_key_with_duplicate_keys(maps_file: MapsFile) -> None:
+    """Found by `make fuzz`: of two `image` keys the last counts, and the mapping's pull
+    policy is set once."""
+    text = (
+        "kind: Thing\nmetadata: {name: t}\nspec:\n  image: example.com/app\n"
+        "  image: example.com/app:2\n  imagePullPolicy: Always\n"
+    )
+    out = run_fn(text, "--imagemaps", maps_file(_config("anyImageKey: true\n")))
+    assert out.exit_code == 0, out.stderr
+    expected = text.replace("  image: example.com/app:2\n", f"  image: {INJECT}\n")
+    assert out.stdout == expected.replace("Always", "IfNotPresent")
