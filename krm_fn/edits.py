@@ -9,6 +9,7 @@ the same string.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -21,10 +22,12 @@ from krm_fn import nodes
 __all__ = [
     "Edit",
     "ListStyle",
+    "OverlapError",
     "apply",
     "eol_at",
     "insert_after",
     "insert_lines",
+    "ordered",
     "remove_entry",
     "render_list",
     "render_scalar",
@@ -54,11 +57,25 @@ class ListStyle:
     quote: str = ""
 
 
+class OverlapError(ValueError):
+    """Two edits want the same text (e.g. a locator's field inside a list an override
+    replaces); the message says where."""
+
+
+def ordered(text: str, edits: Iterable[Edit]) -> list[Edit]:
+    """The edits in the order they apply. Raises OverlapError if two of them overlap."""
+    out = sorted(edits)
+    for before, edit in itertools.pairwise(out):
+        if edit.start < before.end:
+            line = text.count("\n", 0, edit.start) + 1
+            raise OverlapError(f"two edits overlap at line {line}; nothing in it was changed")
+    return out
+
+
 def apply(text: str, edits: Iterable[Edit]) -> str:
-    """`text` with every edit spliced in. Edits must not overlap."""
+    """`text` with every edit spliced in. Raises OverlapError if two edits overlap."""
     out, pos = [], 0
-    for edit in sorted(edits):
-        assert edit.start >= pos, f"overlapping edits at {edit.start}"
+    for edit in ordered(text, edits):
         out += [text[pos : edit.start], edit.text]
         pos = edit.end
     out.append(text[pos:])

@@ -174,15 +174,24 @@ def _located_by(root: Node, locators: Sequence[Locator]) -> list[Field]:
     return found
 
 
+def _claimed(f: Field) -> list[Node]:
+    """The nodes a field's edits touch: its value, or an image object's two values."""
+    if f.object_keys is None:
+        return [f.node]
+    found = (nodes.get(f.node, key) for key in f.object_keys if key)
+    return [f.node, *(node for node in found if node is not None)]
+
+
 def _add_found(located: Located, found: list[Field], env: bool) -> None:
     """Add fields found by locators or anyImageKey that are not found already; with `env`,
     the env values of the mapping holding each one (a container-like object: a Tekton
     step, an Argo template's container) too."""
     known = {id(f.node) for f in located.fields}
     for f in found:
-        if id(f.node) in known:
-            continue
-        known.add(id(f.node))
+        claimed = {id(node) for node in _claimed(f)}
+        if claimed & known:
+            continue  # an earlier locator (or the pod spec walk) has this value already
+        known |= claimed
         located.fields.append(f)
         for index, var in nodes.items(nodes.get(f.owner, "env")) if env else ():
             value = nodes.get_entry(var, "value")

@@ -18,7 +18,7 @@ from yaml import MappingNode, Node
 
 from krm_fn import documents, imagemap, locators, nodes, resourcelist
 from krm_fn.documents import Document, ReadError
-from krm_fn.edits import Edit, apply
+from krm_fn.edits import Edit, OverlapError, apply, ordered
 from krm_fn.imagemap import ImageMap, Options
 from krm_fn.inject import Target, inject
 from krm_fn.locate import is_crd
@@ -390,7 +390,11 @@ class _Rewrite:
                         edits = _process(
                             node, doc.text, file, usable, options, self.used, self.results
                         )
-                    out.append((doc, node, apply(doc.text, edits)))
+                    try:
+                        out.append((doc, node, apply(doc.text, edits)))
+                    except OverlapError as err:
+                        self.errors.append(Result(Severity.ERROR, f"{doc.label()}: {err}"))
+                        out.append((doc, node, doc.text))
                 else:
                     doc.check_syntax()
                     out.append((doc, None, doc.text))
@@ -527,6 +531,11 @@ def _run_krm(
     new_items = _new_items(rewrite.generated(maps, usable, read), rl, rewrite)
     if not rewrite.errors:
         _unused(maps, usable, rewrite.used, rewrite.options)
+    try:
+        edits = ordered(doc.text, edits)  # the items' edits alone must fit together
+    except OverlapError as err:
+        rewrite.errors.append(Result(Severity.ERROR, f"ResourceList items: {err}"))
+        edits = []
     all_results = rewrite.errors + maps.results + rewrite.results
     text = resourcelist.write(doc, rl, edits, all_results, new_items)
     return Output((bom + text).encode(), all_results, krm=True)

@@ -338,3 +338,21 @@ def test_any_image_key_with_duplicate_keys(maps_file: MapsFile) -> None:
     assert out.exit_code == 0, out.stderr
     expected = text.replace("  image: example.com/app:2\n", f"  image: {INJECT}\n")
     assert out.stdout == expected.replace("Always", "IfNotPresent")
+
+
+def test_conflicting_edits_are_an_error_not_a_crash(maps_file: MapsFile) -> None:
+    """A locator pointing into `args` while an override replaces the list: both want the
+    same text, so the document is left alone with an error naming the line."""
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - name: a\n    image: example.com/app\n    args: [example.com/app]\n"
+    )
+    config = _config(
+        "imageLocators:\n- path: '{.spec.containers[0].args[0]}'\n",
+        overrideArgs={"args": ["--dev"]},
+    )
+    out = run_fn(pod, "--imagemaps", maps_file(config))
+    assert (out.exit_code, out.stdout) == (1, "")
+    assert "[error] document 1: two edits overlap at line 8; nothing in it was changed" in (
+        out.stderr
+    )
