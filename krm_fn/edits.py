@@ -130,7 +130,10 @@ def replace_scalar(text: str, node: ScalarNode, value: str) -> Edit:
     if style in ("|", ">"):  # block scalar: replace from its indicator to its last text
         end = text_end(text, node)
         style = '"'
-    return Edit(start, end, 0, render_scalar(value, style))
+    new = render_scalar(value, style)
+    if start == end and start and not text[start - 1].isspace():
+        new = " " + new  # an empty value right after `key:` (`key:value` would be a key)
+    return Edit(start, end, 0, new)
 
 
 def _value_start(text: str, pos: int) -> int:

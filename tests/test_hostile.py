@@ -189,3 +189,13 @@ def test_cr_only_line_endings(maps_file: MapsFile) -> None:
         "image: example.com/app\r",
         "image: localhost:5000/app:tilt-1\r    imagePullPolicy: IfNotPresent\r",
     )
+
+
+def test_empty_pull_policy_is_set_with_a_space(maps_file: MapsFile) -> None:
+    """Found by `make fuzz`: `imagePullPolicy:` with no value (a null right after the
+    colon) gets ` IfNotPresent`; `imagePullPolicy:IfNotPresent` would be a key."""
+    text = f"{POD}  - name: a\n    imagePullPolicy:\n    image: example.com/app\n"
+    out = run_fn(text, "--imagemaps", maps_file(MAPS))
+    assert out.stdout == text.replace(
+        "imagePullPolicy:\n", "imagePullPolicy: IfNotPresent\n"
+    ).replace("image: example.com/app", "image: localhost:5000/app:tilt-1")
