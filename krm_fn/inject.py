@@ -337,8 +337,9 @@ def _set_list(text: str, container: Container, key: str, values: Sequence[str]) 
     entry = nodes.get_entry(container.node, key)
     if _list_value(entry) == list(values):
         return []
-    if not values:
-        return [edits.remove_entry(text, container.node, entry[0])] if entry else []
+    if not values:  # every entry of the key, so that no duplicate comes to count instead
+        keys = [k for k, _ in container.node.value if isinstance(k, ScalarNode) and k.value == key]
+        return [edits.remove_entry(text, container.node, k) for k in keys]
     anchor = (image.key, image.node)
     if entry is not None and isinstance(entry[1], SequenceNode):
         seq = entry[1]
@@ -350,16 +351,16 @@ def _set_list(text: str, container: Container, key: str, values: Sequence[str]) 
         )
         return [Edit(seq.start_mark.index, edits.text_end(text, seq), 0, items.lstrip())]
     style = _list_style(container)
+    if entry is not None:  # a null, scalar or mapping where the list belongs: in its place
+        key_node, value = entry
+        new = edits.render_list(
+            values, style, key_node.start_mark.column, edits.eol_at(text, key_node.start_mark.index)
+        )
+        return [Edit(key_node.start_mark.index, edits.text_end(text, value), 0, f"{key}:{new}")]
     column = image.key.start_mark.column
-    entry_text = (
-        key
-        + ":"
-        + edits.render_list(values, style, column, edits.eol_at(text, anchor[1].end_mark.index))
-    )
-    insert = edits.insert_after(text, container.node, anchor, entry_text, _RANK[key])
-    if entry is not None:  # a scalar or mapping where a list belongs: replace the entry
-        return [edits.remove_entry(text, container.node, entry[0]), insert]
-    return [insert]
+    eol = edits.eol_at(text, anchor[1].end_mark.index)
+    entry_text = key + ":" + edits.render_list(values, style, column, eol)
+    return [edits.insert_after(text, container.node, anchor, entry_text, _RANK[key])]
 
 
 def _list_value(entry: tuple[ScalarNode, Node] | None) -> list[str | None] | None:

@@ -199,3 +199,17 @@ def test_empty_pull_policy_is_set_with_a_space(maps_file: MapsFile) -> None:
     assert out.stdout == text.replace(
         "imagePullPolicy:\n", "imagePullPolicy: IfNotPresent\n"
     ).replace("image: example.com/app", "image: localhost:5000/app:tilt-1")
+
+
+def test_duplicate_keys_and_overrides_are_stable(maps_file: MapsFile) -> None:
+    """Found by `make fuzz`: with `args` given twice, the last one (the one that counts) is
+    replaced in place, so a second run finds nothing to do."""
+    maps = maps_file(
+        imagemap(
+            "app", "example.com/app", "localhost:5000/app:tilt-1", overrideArgs={"args": ["--dev"]}
+        )
+    )
+    text = f"{POD}  - name: a\n    image: example.com/app\n    args:\n    x: 1\n    args: 3\n"
+    first = run_fn(text, "--imagemaps", maps)
+    assert first.stdout.endswith("    args:\n    x: 1\n    args:\n    - --dev\n")
+    assert run_fn(first.stdout, "--imagemaps", maps).stdout == first.stdout
