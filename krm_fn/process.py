@@ -375,9 +375,10 @@ class _Rewrite:
         composed: dict[int, Node | None] | None = None,
         options: Options | None = None,
         compose_all: bool = False,
-    ) -> list[tuple[Document, Node | None, str]]:
-        """Each document with its root (when it was composed) and its new text. Documents
-        that cannot hold an image are only syntax-checked."""
+    ) -> list[tuple[ResourceRef | None, bool, str]]:
+        """Each document's object (when composed), whether it has content, and its new text.
+        Documents that cannot hold an image are only syntax-checked. Nodes are not kept: a
+        large stream is held in memory as text only."""
         composed, options = composed or {}, options or self.options
         needles, seen, out = _needles(usable), dict[str, int](), []
         for doc in docs:
@@ -390,21 +391,23 @@ class _Rewrite:
                         edits = _process(
                             node, doc.text, file, usable, options, self.used, self.results
                         )
+                    content = not documents.is_empty(node)
+                    ref = _ref(node) if node is not None and content else None
                     try:
-                        out.append((doc, node, apply(doc.text, edits)))
+                        out.append((ref, content, apply(doc.text, edits)))
                     except OverlapError as err:
                         self.errors.append(Result(Severity.ERROR, f"{doc.label()}: {err}"))
-                        out.append((doc, node, doc.text))
+                        out.append((ref, content, doc.text))
                 else:
                     doc.check_syntax()
-                    out.append((doc, None, doc.text))
+                    out.append((None, True, doc.text))
             except ReadError as err:
                 self.errors.append(Result(Severity.ERROR, str(err)))
         return out
 
     def generated(
         self, maps: _Maps, usable: list[ImageMap], read: Reader
-    ) -> list[tuple[Node | None, str]]:
+    ) -> list[tuple[ResourceRef | None, str]]:
         """The generators' manifests (SPEC §2), each document rewritten with its ImageMaps."""
         out = []
         for manifests, source in maps.generators:
@@ -414,9 +417,11 @@ class _Rewrite:
                 continue
             options = replace(self.options, locators=(*manifests.locators, *self.options.locators))
             docs = documents.split(text)
-            for _, node, new in self.documents(docs, chosen, options=options, compose_all=True):
-                if not documents.is_empty(node):
-                    out.append((node, new))
+            for ref, content, new in self.documents(
+                docs, chosen, options=options, compose_all=True
+            ):
+                if content:
+                    out.append((ref, new))
         return out
 
     def _text(self, manifests: imagemap.Manifests, source: _Source, read: Reader) -> str | None:
@@ -542,15 +547,16 @@ def _run_krm(
 
 
 def _new_items(
-    generated: list[tuple[Node | None, str]], rl: resourcelist.ResourceList, rewrite: _Rewrite
+    generated: list[tuple[ResourceRef | None, str]],
+    rl: resourcelist.ResourceList,
+    rewrite: _Rewrite,
 ) -> list[str]:
     """Generated documents that are not among the items already (a kpt pipeline renders
     its own output again, and a generator must not add its objects twice); as JSON for a
     JSON ResourceList."""
     present = {_ref(item) for item in rl.items}
     out = []
-    for node, text in generated:
-        ref = _ref(node) if node is not None else None
+    for ref, text in generated:
         if ref is not None and ref in present:
             message = "generated again, already among the items; the item is kept"
             rewrite.results.append(Result(Severity.INFO, message, ref))
