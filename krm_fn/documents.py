@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar, cast
 
 import yaml
@@ -53,9 +52,10 @@ _MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _T = TypeVar("_T")
 BOM = "\ufeff"
 # A document starts at a `---` at the start of a line (after any YAML line break: CR, LF,
-# NEL, LS or PS, as libyaml reads them) followed by a blank, a line break or the end.
+# NEL, LS or PS, as libyaml reads them) followed by a blank, a line break or the end. The
+# pattern starts with the literal, which `re` finds fast; `split` checks the line start.
 _BREAKS = "\r\n\x85\u2028\u2029"
-_MARKER = re.compile(rf"(?:\A|(?<=[{_BREAKS}]))---(?=[ \t{_BREAKS}]|\Z)")
+_MARKER = re.compile(rf"---(?=[ \t{_BREAKS}]|\Z)")
 # Directives (`%YAML`, `%TAG`) after a `...` line belong to the next document.
 _DIRECTIVES_TAIL = re.compile(
     r"^\.\.\.[ \t]*(?:#[^\n]*)?\r?\n((?:%[^\n]*\n|#[^\n]*\n|[ \t]*\r?\n)*)\Z", re.M
@@ -69,13 +69,13 @@ class ReadError(ValueError):
     """Input that is not a YAML stream; the message names the document, line and column."""
 
 
-@dataclass(slots=True)
 class Document:
     """One document of the stream: its text and where it starts."""
 
-    index: int
-    text: str
-    first_line: int
+    __slots__ = ("first_line", "index", "text")
+
+    def __init__(self, index: int, text: str, first_line: int) -> None:
+        self.index, self.text, self.first_line = index, text, first_line
 
     @property
     def helm_source(self) -> str | None:
@@ -187,7 +187,11 @@ def split(text: str) -> list[Document]:
     starts = [0]
     for match in _MARKER.finditer(text):
         start = match.start()
-        tail = _DIRECTIVES_TAIL.search(text, starts[-1], start)
+        if start and text[start - 1] not in _BREAKS:
+            continue
+        tail = text.find("...", starts[-1], start) >= 0 and _DIRECTIVES_TAIL.search(
+            text, starts[-1], start
+        )
         if tail and "%" in tail.group(1):
             start = tail.start(1) + tail.group(1).index("%")
         if start > starts[-1] and not _DIRECTIVES_ONLY.fullmatch(text, starts[-1], start):

@@ -13,7 +13,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -37,8 +37,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace text[start:end] with `text`; `rank` orders insertions at one point."""
 
     start: int
@@ -47,8 +46,7 @@ class Edit:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class ListStyle:
+class ListStyle(NamedTuple):
     """How a new list is laid out: items' column relative to their key, or flow; and the
     quoting of the items it replaces (`"`, `'`, or "" for plain where safe)."""
 

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import yaml
 
@@ -55,8 +54,7 @@ class PullPolicy(StrEnum):
     PRESERVE = "preserve"  # never touched
 
 
-@dataclass(frozen=True, slots=True)
-class Selector:
+class Selector(NamedTuple):
     """Which references an ImageMap replaces (Tilt S4).
 
     e.g. `Selector(parse_normalized_named("my-app"), exact=False)` matches
@@ -72,8 +70,7 @@ class Selector:
         return ref.name == self.ref.name
 
 
-@dataclass(frozen=True, slots=True)
-class ImageMap:
+class ImageMap(NamedTuple):
     """One ImageMap, ready to apply. `inject` is None when it has not been built."""
 
     name: str
@@ -97,8 +94,7 @@ class ImageMap:
         return self.override_command is not None or self.override_args is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(NamedTuple):
     """The run's options, from the config and the command line."""
 
     pull_policy: PullPolicy = PullPolicy.MATCHED
@@ -107,8 +103,7 @@ class Options:
     any_image_key: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Manifests:
+class Manifests(NamedTuple):
     """Manifests to emit: inline YAML, or a file to read (`path`, relative to the working
     directory). `imagemaps` names the ImageMaps to apply, in order (a KubernetesApply's
     `spec.imageMaps`; None: all of them); `locators` are its own `spec.imageLocators`."""
@@ -120,18 +115,30 @@ class Manifests:
     locators: tuple[Locator, ...] = ()
 
 
-@dataclass(slots=True)
 class Config:
-    """What one config object contributed: maps, options it set, and its problems."""
+    """What one config object contributed: maps, options it set (None: not set), and its
+    problems."""
 
-    maps: list[ImageMap] = field(default_factory=list)
-    pull_policy: PullPolicy | None = None
-    strict: bool | None = None
-    locators: list[Locator] | None = None
-    catalog: bool | None = None
-    any_image_key: bool | None = None
-    manifests: list[Manifests] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    __slots__ = (
+        "any_image_key",
+        "catalog",
+        "locators",
+        "manifests",
+        "maps",
+        "problems",
+        "pull_policy",
+        "strict",
+    )
+
+    def __init__(self, problems: Sequence[Problem] = ()) -> None:
+        self.maps: list[ImageMap] = []
+        self.pull_policy: PullPolicy | None = None
+        self.strict: bool | None = None
+        self.locators: list[Locator] | None = None
+        self.catalog: bool | None = None
+        self.any_image_key: bool | None = None
+        self.manifests: list[Manifests] = []
+        self.problems = list(problems)
 
 
 def sanitize_name(selector: str) -> str:

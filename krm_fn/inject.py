@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -28,8 +28,7 @@ IF_NOT_PRESENT = "IfNotPresent"
 _RANK = {"command": 1, "args": 2, "imagePullPolicy": 3, "pullPolicy": 3}
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """One object to process: its node, the text its positions refer to, and its names."""
 
     node: Node
@@ -38,11 +37,15 @@ class Target:
     file: FileRef | None
 
 
-@dataclass(slots=True)
 class Outcome:
-    edits: list[Edit] = field(default_factory=list)
-    results: list[Result] = field(default_factory=list)
-    used: set[str] = field(default_factory=set)
+    """What processing one object gave: its edits, its results, the maps it used."""
+
+    __slots__ = ("edits", "results", "used")
+
+    def __init__(self) -> None:
+        self.edits: list[Edit] = []
+        self.results: list[Result] = []
+        self.used: set[str] = set()
 
 
 def inject(target: Target, maps: Sequence[ImageMap], options: Options) -> Outcome:

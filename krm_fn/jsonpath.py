@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -52,8 +52,7 @@ class JSONPathError(ValueError):
     """A path that does not follow the grammar; the message says where."""
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     """A node a path found: where it is, and the mapping and key holding it (if any)."""
 
     path: tuple[str | int, ...]
@@ -65,8 +64,7 @@ class Match:
 _Step = Callable[[Match], Iterator[Match]]
 
 
-@dataclass(frozen=True, slots=True)
-class Path:
+class Path(NamedTuple):
     """A compiled path: `Path.find(root)` gives every match in document order."""
 
     text: str

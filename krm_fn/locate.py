@@ -14,8 +14,8 @@ none.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -25,6 +25,7 @@ from krm_fn.locators import Locator
 __all__ = ["Container", "Field", "Located", "Place", "find"]
 
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+_COLLECTIONS = (MappingNode, SequenceNode)
 Path = tuple[str | int, ...]
 
 
@@ -38,23 +39,22 @@ class Place(StrEnum):
     IMAGE_OBJECT = "image object"  # repository and tag fields found by an object locator
 
 
-@dataclass(slots=True)
 class Container:
-    """A container mapping, the list it sits in, and the list's key (for layout)."""
+    """A container mapping, the list it sits in, and the list's key (for layout); `image`
+    is set once its image field is found."""
 
-    node: MappingNode
-    path: Path
-    list_key: ScalarNode
-    seq: SequenceNode
-    image: Field | None = None
+    __slots__ = ("image", "list_key", "node", "path", "seq")
+
+    def __init__(self, node: MappingNode, path: Path, list_key: ScalarNode, seq: SequenceNode):
+        self.node, self.path, self.list_key, self.seq = node, path, list_key, seq
+        self.image: Field | None = None
 
     @property
     def ephemeral(self) -> bool:
         return bool(self.list_key.value == "ephemeralContainers")
 
 
-@dataclass(slots=True)
-class Field:
+class Field(NamedTuple):
     """A located field: `owner[key] = node`, at `path` inside the object (a list item found
     by a locator has no owner). An image object's `node` is the mapping that holds its
     `object_keys` (repository field, tag field)."""
@@ -80,12 +80,16 @@ class Field:
         return f"{repo}:{tag}" if tag else repo
 
 
-@dataclass(slots=True)
 class Located:
-    containers: list[Container] = field(default_factory=list)
-    fields: list[Field] = field(default_factory=list)
-    aliased: list[Path] = field(default_factory=list)  # image fields that are aliases
-    duplicates: list[Path] = field(default_factory=list)  # keys given twice in a mapping
+    """What `find` found in one object."""
+
+    __slots__ = ("aliased", "containers", "duplicates", "fields")
+
+    def __init__(self) -> None:
+        self.containers: list[Container] = []
+        self.fields: list[Field] = []
+        self.aliased: list[Path] = []  # image fields that are aliases
+        self.duplicates: list[Path] = []  # keys given twice in a mapping
 
 
 def find(
@@ -103,7 +107,9 @@ def find(
             lists: list[tuple[ScalarNode, SequenceNode]] = []
             seen: set[str] = set()
             for key, key_node, value in nodes.entries(node):
-                _note_duplicate(key, seen, path, located)
+                if key in seen:
+                    located.duplicates.append((*path, key))
+                seen.add(key)
                 if any_image_key and key == "image" and isinstance(value, ScalarNode):
                     # of duplicate keys, the last counts (as in nodes.get_entry)
                     loose[id(node)] = Field(
@@ -114,17 +120,18 @@ def find(
                         value,
                         found_by="anyImageKey",
                     )
-                if isinstance(value, SequenceNode) and key in CONTAINER_LISTS:
-                    lists.append((key_node, value))
-                elif isinstance(value, MappingNode | SequenceNode):
-                    stack.append((value, (*path, key)))
+                elif isinstance(value, _COLLECTIONS):
+                    if key in CONTAINER_LISTS and isinstance(value, SequenceNode):
+                        lists.append((key_node, value))
+                    else:
+                        stack.append((value, (*path, key)))
             if lists:
                 _pod_spec(node, path, lists, located, env)
         elif isinstance(node, SequenceNode):
             stack += [
                 (item, (*path, index))
                 for index, item in nodes.items(node)
-                if isinstance(item, MappingNode | SequenceNode)
+                if isinstance(item, _COLLECTIONS)
             ]
     _add_found(located, [*_located_by(root, locators), *loose.values()], env)
     located.containers.sort(key=lambda c: c.node.start_mark.index)
@@ -225,17 +232,18 @@ def _pod_spec(
     _volume_fields(node, path, located)
 
 
-def _note_duplicate(key: str, seen: set[str], path: Path, located: Located) -> None:
-    if key in seen:
-        located.duplicates.append((*path, key))
-    seen.add(key)
-
-
 def _container_fields(container: Container, located: Located, env: bool) -> None:
     seen: set[str] = set()
-    for key, _, _ in nodes.entries(container.node):
-        _note_duplicate(key, seen, container.path, located)
-    image = nodes.get_entry(container.node, "image")
+    image: tuple[ScalarNode, Node] | None = None
+    env_list: Node | None = None
+    for key, key_node, value in nodes.entries(container.node):
+        if key in seen:
+            located.duplicates.append((*container.path, key))
+        seen.add(key)
+        if key == "image":
+            image = key_node, value
+        elif key == "env":
+            env_list = value
     if nodes.aliased(container.node, "image"):
         located.aliased.append((*container.path, "image"))
     elif image:
@@ -245,11 +253,11 @@ def _container_fields(container: Container, located: Located, env: bool) -> None
         located.fields.append(container.image)
     if not env:
         return
-    for index, var in nodes.items(nodes.get(container.node, "env")):
-        value = nodes.get_entry(var, "value")
-        if isinstance(var, MappingNode) and value:
+    for index, var in nodes.items(env_list):
+        entry = nodes.get_entry(var, "value")
+        if isinstance(var, MappingNode) and entry:
             path = (*container.path, "env", index, "value")
-            located.fields.append(Field(Place.ENV, path, var, *value, container))
+            located.fields.append(Field(Place.ENV, path, var, *entry, container))
 
 
 def _volume_fields(pod: MappingNode, path: Path, located: Located) -> None:

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from krm_fn.jsonpath import JSONPathError, Path, compile_path
 from krm_fn.schema import Problem
@@ -30,8 +29,7 @@ _SELECTOR_KEYS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectSelector:
+class ObjectSelector(NamedTuple):
     """Which objects a locator applies to; a None pattern matches everything."""
 
     api_version: re.Pattern[str] | None = None
@@ -40,13 +38,19 @@ class ObjectSelector:
     namespace: re.Pattern[str] | None = None
 
     def matches(self, api_version: str, kind: str, name: str, namespace: str) -> bool:
-        values = (api_version, kind, name, namespace or "default")
-        patterns = (self.api_version, self.kind, self.name, self.namespace)
-        return all(p is None or p.search(v) for p, v in zip(patterns, values, strict=True))
+        return (
+            _search(self.api_version, api_version)
+            and _search(self.kind, kind)
+            and _search(self.name, name)
+            and _search(self.namespace, namespace or "default")
+        )
 
 
-@dataclass(frozen=True, slots=True)
-class Locator:
+def _search(pattern: re.Pattern[str] | None, value: str) -> bool:
+    return pattern is None or pattern.search(value) is not None
+
+
+class Locator(NamedTuple):
     """A compiled locator; `name` says where it came from, for results."""
 
     name: str

@@ -58,17 +58,19 @@ def scalar_str(node: Node | None) -> str | None:
     return None
 
 
-def entries(mapping: MappingNode) -> Iterator[tuple[str, ScalarNode, Node]]:
+def entries(mapping: MappingNode) -> list[tuple[str, ScalarNode, Node]]:
     """(key, key node, value node) for each scalar key whose value is not an alias."""
-    for key, value in mapping.value:
-        if isinstance(key, ScalarNode) and not _alias_value(key, value):
-            yield str(key.value), key, value
+    return [
+        (key.value, key, value)
+        for key, value in mapping.value
+        if isinstance(key, ScalarNode) and not _alias_value(key, value)
+    ]
 
 
 def aliased(mapping: Node | None, key: str) -> bool:
     """Whether `mapping[key]` is an alias (`key: *name`)."""
     return isinstance(mapping, MappingNode) and any(
-        isinstance(k, ScalarNode) and k.value == key and _alias_value(k, v)
+        k.value == key and isinstance(k, ScalarNode) and _alias_value(k, v)
         for k, v in mapping.value
     )
 
@@ -81,9 +83,10 @@ def get_entry(mapping: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
     """The last (key, value) entry named `key`: go-yaml keeps the last of duplicate keys."""
     found = None
     if isinstance(mapping, MappingNode):
-        for name, key_node, value in entries(mapping):
-            if name == key:
-                found = key_node, value
+        # the hot path: compare the name before anything else
+        for k, v in mapping.value:
+            if k.value == key and isinstance(k, ScalarNode) and not _alias_value(k, v):
+                found = k, v
     return found
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml import MappingNode, Node
@@ -21,7 +20,6 @@ from krm_fn.documents import Document, ReadError
 from krm_fn.edits import Edit, OverlapError, apply, ordered
 from krm_fn.imagemap import ImageMap, Options
 from krm_fn.inject import Target, inject
-from krm_fn.locate import is_crd
 from krm_fn.results import FileRef, ResourceRef, Result, Severity, exit_code
 
 __all__ = ["ConfigFile", "Output", "Reader", "run"]
@@ -36,16 +34,16 @@ _GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 _CRD_KIND = re.compile(r"^kind:[ \t]*[\"']?CustomResourceDefinition[\"']?[ \t]*(?:#.*)?\r?$", re.M)
 
 
-@dataclass(frozen=True, slots=True)
-class ConfigFile:
+class ConfigFile(NamedTuple):
     """A config file named on the command line, already read."""
 
     path: str
     data: bytes
 
 
-@dataclass(slots=True)
-class Output:
+class Output(NamedTuple):
+    """What a run writes: stdout's bytes, the results, and whether it was a ResourceList."""
+
     stdout: bytes
     results: list[Result]
     krm: bool
@@ -55,23 +53,24 @@ class Output:
         return exit_code(self.results)
 
 
-@dataclass(slots=True)
-class _Source:
+class _Source(NamedTuple):
     """Where a config object came from, for its results."""
 
     resource: ResourceRef | None
     file: FileRef | None
 
 
-@dataclass(slots=True)
 class _Maps:
     """The ImageMaps gathered so far, by name, in first-seen order, with their origins."""
 
-    maps: dict[str, ImageMap] = field(default_factory=dict)
-    origin: dict[str, _Source] = field(default_factory=dict)
-    options: list[imagemap.Config] = field(default_factory=list)  # each source's, in order
-    generators: list[tuple[imagemap.Manifests, _Source]] = field(default_factory=list)
-    results: list[Result] = field(default_factory=list)
+    __slots__ = ("generators", "maps", "options", "origin", "results")
+
+    def __init__(self, results: Sequence[Result] = ()) -> None:
+        self.maps: dict[str, ImageMap] = {}
+        self.origin: dict[str, _Source] = {}
+        self.options: list[imagemap.Config] = []  # each source's, in order
+        self.generators: list[tuple[imagemap.Manifests, _Source]] = []
+        self.results = list(results)
 
     def report(self, severity: Severity, m: ImageMap, message: str, path: str = "") -> None:
         """A result about ImageMap `m`, pointing into the config object it came from."""
@@ -295,6 +294,7 @@ def _objects(node: Node) -> Iterator[Node]:
 
 def _process(
     node: Node,
+    ref: ResourceRef | None,
     text: str,
     file: FileRef | None,
     usable: list[ImageMap],
@@ -302,11 +302,14 @@ def _process(
     used: set[str],
     results: list[Result],
 ) -> list[Edit]:
+    """The edits for a document's object (`ref` names it), or for each item of a v1 List."""
     out: list[Edit] = []
     for obj in _objects(node):
-        if not isinstance(obj, MappingNode) or is_crd(obj):
+        if not isinstance(obj, MappingNode):
             continue
-        outcome = inject(Target(obj, text, _ref(obj), file), usable, options)
+        outcome = inject(
+            Target(obj, text, ref if obj is node else _ref(obj), file), usable, options
+        )
         out += outcome.edits
         results += outcome.results
         used |= outcome.used
@@ -385,14 +388,14 @@ class _Rewrite:
             try:
                 if compose_all or doc.index in composed or (usable and _wanted(doc.text, needles)):
                     node = composed.pop(doc.index) if doc.index in composed else doc.compose()
+                    content = not documents.is_empty(node)
+                    ref = _ref(node) if node is not None and content else None
                     edits = []
                     if usable and isinstance(node, MappingNode):
                         file = _helm_file(doc, node, seen)
                         edits = _process(
-                            node, doc.text, file, usable, options, self.used, self.results
+                            node, ref, doc.text, file, usable, options, self.used, self.results
                         )
-                    content = not documents.is_empty(node)
-                    ref = _ref(node) if node is not None and content else None
                     try:
                         out.append((ref, content, apply(doc.text, edits)))
                     except OverlapError as err:
@@ -415,7 +418,7 @@ class _Rewrite:
             chosen = self._chosen(manifests, source, maps, usable)
             if text is None or chosen is None:
                 continue
-            options = replace(self.options, locators=(*manifests.locators, *self.options.locators))
+            options = self.options._replace(locators=(*manifests.locators, *self.options.locators))
             docs = documents.split(text)
             for ref, content, new in self.documents(
                 docs, chosen, options=options, compose_all=True
@@ -507,7 +510,7 @@ def _run_krm(
     read: Reader,
 ) -> Output:
     rl = resourcelist.read(root)
-    maps = _Maps(results=list(rl.problems))
+    maps = _Maps(rl.problems)
     config_ref = _ref(rl.function_config) if rl.function_config is not None else None
     if rl.function_config is not None and not _empty_config(rl.function_config):
         source = _Source(config_ref, None)
@@ -526,6 +529,7 @@ def _run_krm(
         for item in rl.items:
             edits += _process(
                 item,
+                _ref(item),
                 doc.text,
                 _krm_file(item),
                 usable,

@@ -43,8 +43,7 @@ digest validation of github.com/opencontainers/go-digest v1.0.0.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 __all__ = ["InvalidReferenceError", "Reference", "parse", "parse_normalized_named"]
 
@@ -174,8 +173,7 @@ class InvalidReferenceError(ValueError):
         self.value = value
 
 
-@dataclass(frozen=True, slots=True)
-class Reference:
+class Reference(NamedTuple):
     """A parsed image reference: ``domain/path[:tag][@digest]``.
 
     ``domain`` keeps its case (``Example.com``); it is empty only for references read with

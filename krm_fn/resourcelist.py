@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import yaml
 from yaml import MappingNode, Node
@@ -24,12 +23,15 @@ API_VERSIONS = ("config.kubernetes.io/v1", "v1")
 _ITEMS_RANK, _RESULTS_RANK = 8, 9
 
 
-@dataclass(slots=True)
 class ResourceList:
-    root: MappingNode
-    items: list[Node] = field(default_factory=list)
-    function_config: Node | None = None
-    problems: list[Result] = field(default_factory=list)
+    """A ResourceList's root node, its items and functionConfig, and what is wrong with it."""
+
+    __slots__ = ("function_config", "items", "problems", "root")
+
+    def __init__(self, root: MappingNode, function_config: Node | None) -> None:
+        self.root, self.function_config = root, function_config
+        self.items: list[Node] = []
+        self.problems: list[Result] = []
 
     @property
     def flow(self) -> bool:

@@ -7,8 +7,8 @@ what. Severity decides the exit status: any `error` means 1 (`exit_code`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 __all__ = ["FileRef", "ResourceRef", "Result", "Severity", "exit_code"]
 
@@ -19,8 +19,7 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceRef:
+class ResourceRef(NamedTuple):
     """The object a result is about, e.g. `apps/v1/Deployment/shop/web`."""
 
     api_version: str
@@ -39,22 +38,21 @@ class ResourceRef:
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class FileRef:
-    """Where the object came from: kpt's path/index annotations, Helm's `# Source:`."""
+class FileRef(NamedTuple):
+    """Where the object came from: kpt's path/index annotations, Helm's `# Source:`.
+    `index_in_file` counts the objects of the file from 0 (the KRM `file.index`)."""
 
     path: str
-    index: int = 0
+    index_in_file: int = 0
 
     def to_data(self) -> dict[str, str | int]:
         data: dict[str, str | int] = {"path": self.path}
-        if self.index:
-            data["index"] = self.index
+        if self.index_in_file:
+            data["index"] = self.index_in_file
         return data
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """One KRM result. `field_path` is kpt-style (`spec.containers[0].image`)."""
 
     severity: Severity

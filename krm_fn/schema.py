@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from krm_fn._validators import VALIDATORS
 
@@ -31,8 +30,7 @@ class Shape(StrEnum):
     KUBERNETESAPPLY = "kubernetesapply"
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One reason a config is invalid: a kpt-style field path and a message."""
 
     path: str

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from krm_fn.cli import USAGE, Arguments, parse_args
 from tests.conftest import imagemap, run_fn
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "basic"
@@ -25,11 +26,47 @@ def test_python_dash_m_runs_the_example() -> None:
     assert b"image: prom/statsd-exporter:v0.26.0   # not ours: left alone\n" in proc.stdout
 
 
-def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        run_fn("", "--no-such-flag")
-    assert exit_info.value.code == 2
-    assert "unrecognized arguments: --no-such-flag" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], Arguments([], strict=False, help=False)),
+        (["--strict"], Arguments([], strict=True, help=False)),
+        (["c.yaml"], Arguments(["c.yaml"], strict=False, help=False)),
+        (
+            ["c.yaml", "--imagemaps", "a.yaml", "--imagemaps=b.yaml", "--strict"],
+            Arguments(["a.yaml", "b.yaml", "c.yaml"], strict=True, help=False),
+        ),
+        (["--", "--strict"], Arguments(["--strict"], strict=False, help=False)),
+        (["--imagemaps", "-"], Arguments(["-"], strict=False, help=False)),
+        (["--strict", "-h", "--bogus"], Arguments([], strict=False, help=True)),
+    ],
+)
+def test_command_line(argv: list[str], expected: Arguments) -> None:
+    assert parse_args(argv) == expected
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+        (["--imag", "a.yaml"], "unrecognized arguments: --imag"),
+        (["a.yaml", "b.yaml", "c.yaml"], "unrecognized arguments: b.yaml c.yaml"),
+        (["--imagemaps"], "argument --imagemaps: expected one argument"),
+        (["--imagemaps", "--strict"], "argument --imagemaps: expected one argument"),
+    ],
+)
+def test_usage_error_exits_2(argv: list[str], message: str) -> None:
+    out = run_fn("a: 1\n", *argv)
+    assert (out.exit_code, out.stdout) == (2, "")
+    assert out.stderr == f"{USAGE}apply-imagemaps: error: {message}\n"
+
+
+def test_help_goes_to_stdout_and_names_every_option() -> None:
+    out = run_fn("a: 1\n", "--help")
+    assert (out.exit_code, out.stderr) == (0, "")
+    assert out.stdout.startswith(USAGE)
+    for option in ("CONFIG_FILE", "-h, --help", "--imagemaps FILE", "--strict"):
+        assert option in out.stdout
 
 
 def test_unreadable_imagemaps_file(tmp_path: Path) -> None:
