@@ -1,7 +1,7 @@
 """Benchmark apply-imagemaps against `kubectl kustomize` on the inputs of bench/generate.py.
 
 For each input the two tools run alternately, several times each; the table reports the
-median wall time and the peak RSS of the child process (from `os.wait4`), the ratio of the
+median wall time and the peak RSS of the tool (from GNU time), the ratio of the
 medians (ours / kustomize) and the goal of issue 4. Missed goals are reported, not fatal;
 the exit status is 1 only when a run fails or a sanity check does.
 
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from generate import ROOT, SIZES, Input, parse_sizes, prepare
 
+GNU_TIME = "/usr/bin/time"  # Debian package `time`
 KUSTOMIZE_BUDGET_S = 15.0  # kustomize gets fewer runs when they would take longer than this
 
 
@@ -66,23 +67,27 @@ class Series:
 
 
 def run_once(cmd: list[str], stdin: Path | None, out: Path, series: Series) -> None:
-    """Run `cmd` once; add its wall time and peak RSS (ru_maxrss, KiB on Linux) to `series`."""
-    err = out.with_suffix(".stderr")
+    """Run `cmd` once under GNU time; add its wall time and peak RSS (KiB) to `series`.
+
+    The peak RSS comes from GNU time, which forks the tool from its own small process:
+    `os.wait4` on a child spawned from this one would report this process's RSS whenever
+    it is the larger (Linux keeps the pre-exec high-water mark across execve)."""
+    err, rss = out.with_suffix(".stderr"), out.with_suffix(".rss")
     with (
         open(stdin or os.devnull, "rb") as fin,
         open(out, "wb") as fout,
         open(err, "wb") as ferr,
     ):
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=fin, stdout=fout, stderr=ferr)
-        _, status, usage = os.wait4(proc.pid, 0)
+        code = subprocess.call(
+            [GNU_TIME, "-f", "%M", "-o", str(rss), *cmd], stdin=fin, stdout=fout, stderr=ferr
+        )
         elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    if code != 0:
         tail = err.read_text(errors="replace")[-2000:]
-        raise RunFailed(f"`{' '.join(cmd)}` exited {proc.returncode}:\n{tail}")
+        raise RunFailed(f"`{' '.join(cmd)}` exited {code}:\n{tail}")
     series.seconds.append(elapsed)
-    series.rss_kib.append(usage.ru_maxrss)
+    series.rss_kib.append(int(rss.read_text().split()[-1]))
 
 
 @dataclass
@@ -283,6 +288,8 @@ def main() -> int:
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         sys.exit("kubectl not found on PATH")
+    if not os.access(GNU_TIME, os.X_OK):
+        sys.exit(f"{GNU_TIME} not found: install GNU time (Debian: apt-get install time)")
     bench_ = Bench(find_ours(), kubectl, Path(tempfile.mkdtemp(prefix="bench-")))
     inputs = prepare(args.workdir, args.sizes)
     results = []

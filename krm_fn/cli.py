@@ -100,9 +100,8 @@ def main(
             print(f"[error] cannot read ImageMaps file {path}: {err.strerror}", file=stderr)
             return 1
     output = run((stdin or sys.stdin.buffer).read(), files, strict=args.strict, read=_read)
-    if not output.krm:
-        for result in output.results:
-            print(result, file=stderr)
+    if not output.krm:  # one write: thousands of info lines are common on a large render
+        stderr.write("".join(f"{result}\n" for result in output.results))
     elif output.exit_code:
         errors = sum(1 for r in output.results if r.severity == "error")
         print(f"apply-imagemaps: {errors} error(s); see the ResourceList's results", file=stderr)

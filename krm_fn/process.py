@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import yaml
 from yaml import MappingNode, Node
 
-from krm_fn import documents, imagemap, locators, nodes, resourcelist
+from krm_fn import documents, imagemap, locators, nodes, parallel, resourcelist
 from krm_fn.documents import Document, ReadError
 from krm_fn.edits import Edit, OverlapError, apply, ordered
 from krm_fn.imagemap import ImageMap, Options
@@ -348,7 +348,7 @@ def _run_stream(
     usable = _usable(maps, config_maps) if not _has_error(maps.results) else []
     rewrite = _Rewrite(_options(maps, strict), errors)
     kept = [d for d in docs if d.index not in imagemap_docs]
-    pieces = [text for _, _, text in rewrite.documents(kept, usable, composed)]
+    pieces = rewrite.stream(kept, usable, composed)
     pieces += [_separated(text) for _, text in rewrite.generated(maps, usable, read)]
     if not errors:  # a document that cannot be read may hold the match
         _unused(maps, usable, rewrite.used, rewrite.options)
@@ -356,6 +356,24 @@ def _run_stream(
     if _has_error(all_results):
         return Output(b"", all_results, krm=False)
     return Output((bom + "".join(pieces)).encode(), all_results, krm=False)
+
+
+class _Chunk(NamedTuple):
+    """What rewriting one chunk of a stream gave (`_Rewrite.stream`)."""
+
+    texts: list[str]
+    errors: list[Result]
+    results: list[Result]
+    used: set[str]
+    seen: dict[str, int]
+
+
+def _counted_on(result: Result, before: dict[str, int]) -> Result:
+    """A result of a later chunk, its Helm file index counted on from the chunks before."""
+    if result.file is None or result.file.path not in before:
+        return result
+    index = result.file.index_in_file + before[result.file.path]
+    return result._replace(file=result.file._replace(index_in_file=index))
 
 
 def _separated(text: str) -> str:
@@ -371,6 +389,29 @@ class _Rewrite:
         self.used: set[str] = set()
         self.results: list[Result] = []
 
+    def stream(
+        self, docs: Sequence[Document], usable: list[ImageMap], composed: dict[int, Node | None]
+    ) -> list[str]:
+        """The new texts of a stream's documents. A long stream is shared out among
+        processes (`parallel`); what each gives back is added here in document order, its
+        Helm file indexes counted on from the chunks before it."""
+
+        def work(chunk: Sequence[Document]) -> _Chunk:
+            part, seen = _Rewrite(self.options, []), dict[str, int]()
+            texts = [text for _, _, text in part.documents(chunk, usable, composed, seen=seen)]
+            return _Chunk(texts, part.errors, part.results, part.used, seen)
+
+        texts: list[str] = []
+        before: dict[str, int] = {}  # Helm file -> its documents in the chunks so far
+        for chunk in parallel.map_chunks(work, parallel.split(docs, lambda d: len(d.text))):
+            texts += chunk.texts
+            self.errors += chunk.errors
+            self.results += [_counted_on(r, before) for r in chunk.results]
+            self.used |= chunk.used
+            for path, last in chunk.seen.items():
+                before[path] = before.get(path, 0) + last + 1
+        return texts
+
     def documents(
         self,
         docs: Sequence[Document],
@@ -378,12 +419,15 @@ class _Rewrite:
         composed: dict[int, Node | None] | None = None,
         options: Options | None = None,
         compose_all: bool = False,
+        seen: dict[str, int] | None = None,
     ) -> list[tuple[ResourceRef | None, bool, str]]:
         """Each document's object (when composed), whether it has content, and its new text.
         Documents that cannot hold an image are only syntax-checked. Nodes are not kept: a
-        large stream is held in memory as text only."""
+        large stream is held in memory as text only. `seen` counts each Helm file's
+        documents (the last index given)."""
         composed, options = composed or {}, options or self.options
-        needles, seen, out = _needles(usable), dict[str, int](), []
+        needles, out = _needles(usable), []
+        seen = {} if seen is None else seen
         for doc in docs:
             try:
                 if compose_all or doc.index in composed or (usable and _wanted(doc.text, needles)):
@@ -479,7 +523,7 @@ def _try_compose(doc: Document, errors: list[Result]) -> Node | None:
 
 def _wanted(text: str, needles: set[str]) -> bool:
     """Whether a document can hold anything to rewrite or report (else: syntax check only)."""
-    if _CRD_KIND.search(text):
+    if "CustomResourceDefinition" in text and _CRD_KIND.search(text):
         return False
     return "image" in text or any(n in text for n in needles)
 

@@ -4,12 +4,15 @@ and is a fixed point."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
+from unittest import mock
 
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from krm_fn import parallel
 from krm_fn.process import ConfigFile, run
 from krm_fn.reference import parse_normalized_named
 
@@ -93,22 +96,41 @@ def _expected(data: dict[str, Any], selector: str, injected: str) -> dict[str, A
     return data
 
 
+def _imagemap(selector: str, injected: str) -> str:
+    return (
+        "apiVersion: tilt.dev/v1alpha1\nkind: ImageMap\nmetadata: {name: m}\n"
+        f"spec: {{selector: {selector}}}\nstatus: {{image: '{injected}'}}\n"
+    )
+
+
 @settings(max_examples=150, deadline=None)
 @given(documents, st.sampled_from(NAMES[:4]), st.sampled_from(INJECTED))
 def test_only_matching_fields_change(
     docs: list[dict[str, Any]], selector: str, injected: str
 ) -> None:
     text = "---\n".join(_render(i, d) for i, d in enumerate(docs))
-    maps = ConfigFile(
-        "m.yaml",
-        (
-            "apiVersion: tilt.dev/v1alpha1\nkind: ImageMap\nmetadata: {name: m}\n"
-            f"spec: {{selector: {selector}}}\nstatus: {{image: '{injected}'}}\n"
-        ).encode(),
-    )
+    maps = ConfigFile("m.yaml", _imagemap(selector, injected).encode())
     first = run(text.encode(), [maps])
     assert first.exit_code == 0
     out = first.stdout.decode()
     before = list(yaml.safe_load_all(text))
     assert list(yaml.safe_load_all(out)) == [_expected(d, selector, injected) for d in before]
     assert run(first.stdout, [maps]).stdout == first.stdout
+
+
+@settings(max_examples=60, deadline=None)
+@given(documents, st.sampled_from(NAMES[:4]), st.integers(min_value=2, max_value=4))
+def test_sharing_out_among_processes_changes_nothing(
+    docs: list[dict[str, Any]], selector: str, jobs: int
+) -> None:
+    """Every document its own chunk if need be (`MIN_CHUNK` 1): the output and results,
+    Helm file indexes included, are those of one process."""
+    text = "".join(
+        f"---\n# Source: c/templates/t{i % 2}.yaml\n{_render(i, d)}" for i, d in enumerate(docs)
+    )
+    maps = ConfigFile("m.yaml", _imagemap(selector, INJECTED[0]).encode())
+    with mock.patch.object(parallel, "MIN_CHUNK", 1):
+        with mock.patch.dict(os.environ, {parallel.ENV: "1"}):
+            alone = run(text.encode(), [maps])
+        with mock.patch.dict(os.environ, {parallel.ENV: str(jobs)}):
+            assert run(text.encode(), [maps]) == alone
