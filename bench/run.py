@@ -11,6 +11,7 @@ the exit status is 1 only when a run fails or a sanity check does.
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime
 import os
 import platform
@@ -222,7 +223,7 @@ def table(results: list[Result]) -> tuple[list[str], list[str]]:
         runs = f"{len(result.ours.seconds)}/{len(result.kustomize.seconds)}"
         if result.kustomize_note:
             runs += f" ({result.kustomize_note})"
-        ratio = f"{result.ratio:.2f}" if result.ratio is not None else "—"
+        ratio = "—" if result.ratio is None else f"{result.ratio:.2g}"
         goal = GOALS.get(item.name)
         met, missed = verdict(result)
         all_missed += [f"{item.name}: {text}" for text in missed]
@@ -291,6 +292,12 @@ def machine(kubectl: str) -> list[str]:
 
 
 def find_ours() -> str:
+    """The apply-imagemaps to measure, with its package's bytecode written as an install has it.
+
+    The package is installed in editable mode, and PYTHONDONTWRITEBYTECODE (set on some
+    machines, this one included) would otherwise make every run compile the sources again.
+    """
+    compileall.compile_dir(Path(parallel.__file__).parent, quiet=1)
     beside = Path(sys.executable).with_name("apply-imagemaps")
     found = str(beside) if beside.exists() else shutil.which("apply-imagemaps")
     if found is None:
