@@ -64,10 +64,11 @@ class Result(NamedTuple):
     file: FileRef | None = None
 
     def __str__(self) -> str:
-        """The one-line form kpt prints: `[warning] apps/v1/Deployment/ns/name path: msg`."""
+        """kpt's one-line form, `[warning] apps/v1/Deployment/ns/name path: msg`, with the
+        file the object came from when known: `... path (in templates/web.yaml): msg`."""
         where = " ".join(w for w in (str(self.resource or ""), self.field_path) if w)
-        if not where and self.file:
-            where = self.file.path
+        if self.file:
+            where = f"{where} (in {self.file.path})" if where else self.file.path
         return (
             f"[{self.severity}] {where}: {self.message}"
             if where

@@ -61,11 +61,12 @@ def test_stream_generator_inline_and_file(
 
 def test_unreadable_manifests_file(maps_file: MapsFile, tmp_path: Path) -> None:
     missing = str(tmp_path / "nope.yaml")
-    out = run_fn("", "--imagemaps", maps_file(_apply([missing])))
+    config = maps_file(_apply([missing]))
+    out = run_fn("", "--imagemaps", config)
     assert (out.exit_code, out.stdout) == (1, "")
     assert out.stderr == (
-        "[error] fn.apply-imagemaps.dev/v1alpha1/ApplyImageMaps manifests[0]: cannot read "
-        f"manifests file {missing!r}: No such file or directory\n"
+        f"[error] fn.apply-imagemaps.dev/v1alpha1/ApplyImageMaps manifests[0] (in {config}): "
+        f"cannot read manifests file {missing!r}: No such file or directory\n"
     )
 
 
@@ -134,13 +135,14 @@ def test_kubernetes_apply_from_tilt(maps_file: MapsFile) -> None:
 
 
 def test_kubernetes_apply_names_a_missing_imagemap(maps_file: MapsFile) -> None:
-    out = run_fn("", "--imagemaps", maps_file(KUBERNETES_APPLY))
+    config = maps_file(KUBERNETES_APPLY)
+    out = run_fn("", "--imagemaps", config)
     assert (out.exit_code, out.stdout) == (1, "")
     assert out.stderr.splitlines()[:2] == [
-        '[error] tilt.dev/v1alpha1/KubernetesApply/app spec.imageMaps[0]: ImageMap "app" is '
-        "not among the ImageMaps given (Tilt would wait for it)",
-        '[error] tilt.dev/v1alpha1/KubernetesApply/app spec.imageMaps[1]: ImageMap "db" is '
-        "not among the ImageMaps given (Tilt would wait for it)",
+        f"[error] tilt.dev/v1alpha1/KubernetesApply/app spec.imageMaps[0] (in {config}): "
+        'ImageMap "app" is not among the ImageMaps given (Tilt would wait for it)',
+        f"[error] tilt.dev/v1alpha1/KubernetesApply/app spec.imageMaps[1] (in {config}): "
+        'ImageMap "db" is not among the ImageMaps given (Tilt would wait for it)',
     ]
 
 

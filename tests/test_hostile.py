@@ -97,7 +97,7 @@ def test_python_tags_are_never_constructed(tmp_path: Path, maps_file: MapsFile) 
     out = run_fn(manifest, "--imagemaps", config)
     assert out.exit_code == 1
     assert not marker.exists()
-    assert "status: expected a mapping" in out.stderr
+    assert f"ImageMap/app status (in {config}): expected a mapping" in out.stderr
 
 
 def test_duplicate_keys_warn(maps_file: MapsFile) -> None:

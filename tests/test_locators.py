@@ -44,25 +44,27 @@ def test_bad_locators_are_reported_at_their_fields(maps_file: MapsFile) -> None:
         "imageLocators:\n- objectSelector: {kindRegexp: '(unclosed'}\n"
         "  path: '{.spec.image}'\n- path: '{.spec[0}'\n- pth: x\n"
     )
-    out = run_fn("kind: X\n", "--imagemaps", maps_file(config))
+    path = maps_file(config)
+    out = run_fn("kind: X\n", "--imagemaps", path)
     assert out.exit_code == 1
     assert out.stderr.splitlines() == [
-        "[error] fn.apply-imagemaps.dev/v1alpha1/ApplyImageMaps imageLocators[2].path: "
-        "required field is missing",
-        "[error] fn.apply-imagemaps.dev/v1alpha1/ApplyImageMaps imageLocators[2].pth: "
-        'unknown field "pth"; did you mean "path"?',
+        f"[error] fn.apply-imagemaps.dev/v1alpha1/ApplyImageMaps imageLocators[2].path (in {path}):"
+        " required field is missing",
+        f"[error] fn.apply-imagemaps.dev/v1alpha1/ApplyImageMaps imageLocators[2].pth (in {path}):"
+        ' unknown field "pth"; did you mean "path"?',
     ]
     config = _config(
         "imageLocators:\n- objectSelector: {kindRegexp: '(unclosed'}\n"
         "  path: '{.spec.image}'\n- path: '{.spec[0}'\n"
     )
-    out = run_fn("kind: X\n", "--imagemaps", maps_file(config))
+    path = maps_file(config)
+    out = run_fn("kind: X\n", "--imagemaps", path)
     assert out.stderr.splitlines() == [
         "[error] fn.apply-imagemaps.dev/v1alpha1/ApplyImageMaps "
-        "imageLocators[0].objectSelector.kindRegexp: invalid regular expression '(unclosed': "
-        "missing ), unterminated subpattern at position 0",
-        "[error] fn.apply-imagemaps.dev/v1alpha1/ApplyImageMaps imageLocators[1].path: "
-        "path '{.spec[0}': '[' at 5 is not closed",
+        f"imageLocators[0].objectSelector.kindRegexp (in {path}): invalid regular expression "
+        "'(unclosed': missing ), unterminated subpattern at position 0",
+        f"[error] fn.apply-imagemaps.dev/v1alpha1/ApplyImageMaps imageLocators[1].path (in {path}):"
+        " path '{.spec[0}': '[' at 5 is not closed",
     ]
 
 

@@ -60,9 +60,10 @@ def test_failure_shows_our_reason(
     )
     assert (by_hand.returncode, by_hand.stdout) == (1, "")
     assert by_hand.stderr == (
-        "[error] tilt.dev/v1alpha1/ImageMap/frontend spec.selecter:"
+        f"[error] tilt.dev/v1alpha1/ImageMap/frontend spec.selecter (in {INVALID_MAPS}):"
         ' unknown field "selecter"; did you mean "selector"?\n'
-        "[error] tilt.dev/v1alpha1/ImageMap/frontend spec.selector: required field is missing\n"
+        f"[error] tilt.dev/v1alpha1/ImageMap/frontend spec.selector (in {INVALID_MAPS}):"
+        " required field is missing\n"
     )
     assert (failed.returncode, failed.stdout) == (1, "")
     assert failed.stderr == (

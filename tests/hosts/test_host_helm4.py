@@ -146,4 +146,6 @@ def test_failure_reason_is_lost_and_the_readme_recipe_finds_it(
     # ... so README "Helm 4" says: render without it, and pipe into that command by hand.
     by_hand = run(command.split(), plugins_env, stdin=helm_template(helm4, plugins_env).stdout)
     assert (by_hand.returncode, by_hand.stdout) == (1, "")
-    assert 'spec.selecter: unknown field "selecter"; did you mean "selector"?' in by_hand.stderr
+    assert (
+        f'spec.selecter (in {INVALID_MAPS}): unknown field "selecter"; did you mean "selector"?'
+    ) in by_hand.stderr

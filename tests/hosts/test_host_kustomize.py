@@ -9,6 +9,7 @@ kustomize's ``--enable-exec``, which kubectl does not have: it is documented, no
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -55,9 +56,12 @@ def test_legacy_exec_plugin_failure_shows_the_reason(
     built = kustomize(kubectl, host_env, kustomization)
     assert built.returncode == 1
     assert built.stdout == ""
+    # kustomize hands the plugin its config as a temporary file, and names that file too.
+    config = re.search(r"failure in plugin configured via (\S+);", built.stderr)
+    assert config is not None, built.stderr
     assert (
-        '\t[error] tilt.dev/v1alpha1/ImageMap/frontend spec.selecter: unknown field "selecter";'
-        ' did you mean "selector"?\n'
+        f"\t[error] tilt.dev/v1alpha1/ImageMap/frontend spec.selecter (in {config[1]}):"
+        ' unknown field "selecter"; did you mean "selector"?\n'
     ) in built.stderr
 
 
