@@ -4,7 +4,10 @@ Each input is a directory holding:
 
 - `imagemaps.yaml`: one Tilt ImageMap (the `--imagemaps` file for apply-imagemaps);
 - `kustomization.yaml`: `resources:` the stream, plus the equivalent `images:` entry;
-- `stream.yaml`: the generated stream (the corpus stream is referenced, never copied).
+- `stream.yaml`: the generated stream (the corpus stream is referenced, never copied);
+- for `resourcelist-N`, also `resourcelist.yaml`: the same Deployments as kpt hands them to
+  a function (a ResourceList with kpt's path and index annotations, the ImageMap as its
+  functionConfig), which apply-imagemaps reads instead of the stream.
 
 The same arguments always give the same bytes: no clock, no unseeded randomness.
 
@@ -17,7 +20,7 @@ import argparse
 import json
 import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +32,7 @@ SELECTOR = "example.com/app"
 MAPPED_IMAGE = f"{SELECTOR}:1.0"
 NEW_TAG = "tilt-0123456789abcdef"
 SIZES = (20, 1000, 5000)
+RESOURCE_LIST_SIZE = 1000
 
 # Images that share text with the selector but not its name: neither tool may rewrite them.
 NEAR_MISSES = ("example.com/app-worker:1.0", "example.com/apps:1.0", "quay.io/example.com/app:1.0")
@@ -43,6 +47,11 @@ class Input:
     docs: int
     selector: str
     expected_rewrites: int
+    resource_list: Path | None = None  # what apply-imagemaps reads instead of the stream
+
+    @property
+    def ours_stdin(self) -> Path:
+        return self.resource_list or self.stream
 
     @property
     def new_ref(self) -> str:
@@ -273,6 +282,32 @@ def crd_heavy() -> tuple[str, int]:
     return crds + "".join(text for text, _ in workloads), sum(n for _, n in workloads)
 
 
+def resource_list(stream: str, selector: str) -> str:
+    """The stream's documents as kpt sends them to a function: the items of a ResourceList,
+    each with kpt's path and index annotations, and the ImageMap as the functionConfig."""
+    lines = [
+        "apiVersion: config.kubernetes.io/v1",
+        "kind: ResourceList",
+        "functionConfig:",
+        *("  " + line for line in imagemap_yaml(selector).splitlines()),
+        "items:",
+    ]
+    for index, doc in enumerate(stream.split("---\n")[1:]):
+        path = f"bench/deployment-{index:05d}.yaml"
+        doc = doc.replace(
+            "  annotations:\n",
+            "  annotations:\n"
+            f"    config.kubernetes.io/path: '{path}'\n"
+            "    config.kubernetes.io/index: '0'\n"
+            f"    internal.config.kubernetes.io/path: '{path}'\n"
+            "    internal.config.kubernetes.io/index: '0'\n",
+            1,
+        )
+        body = [line for line in doc.splitlines() if not line.startswith("# Source:")]
+        lines += ["- " + body[0]] + [("  " + line).rstrip() for line in body[1:]]
+    return "\n".join(lines) + "\n"
+
+
 def write_if_changed(path: Path, text: str) -> None:
     data = text.encode()
     if not path.exists() or path.read_bytes() != data:
@@ -321,6 +356,13 @@ def prepare(workdir: Path, sizes: tuple[int, ...] = SIZES) -> list[Input]:
         inputs.append(
             write_input(workdir, name, f"{n} Deployments", text, stream, n, SELECTOR, expected)
         )
+    text, expected = deployments(RESOURCE_LIST_SIZE)
+    name = f"resourcelist-{RESOURCE_LIST_SIZE}"
+    stream = workdir / name / "stream.yaml"
+    desc = f"{RESOURCE_LIST_SIZE} Deployments in a ResourceList (KRM mode, as from kpt)"
+    item = write_input(workdir, name, desc, text, stream, RESOURCE_LIST_SIZE, SELECTOR, expected)
+    write_if_changed(item.directory / "resourcelist.yaml", resource_list(text, SELECTOR))
+    inputs.append(replace(item, resource_list=item.directory / "resourcelist.yaml"))
     text, expected = crd_heavy()
     stream = workdir / "crd-heavy" / "stream.yaml"
     desc = "3 large CRDs (openAPIV3Schema) and 3 Deployments"

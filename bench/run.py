@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import datetime
+import json
 import os
 import platform
 import shutil
@@ -24,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from generate import ROOT, SIZES, Input, parse_sizes, prepare
 
 from krm_fn import parallel
@@ -127,7 +129,10 @@ class Bench:
         self.ours, self.kubectl, self.tmp = ours, kubectl, tmp
 
     def commands(self, item: Input) -> tuple[list[str], list[str]]:
-        ours = [self.ours, "--imagemaps", str(item.directory / "imagemaps.yaml")]
+        # A ResourceList carries its ImageMap as the functionConfig, as kpt passes it.
+        ours = [self.ours]
+        if item.resource_list is None:
+            ours += ["--imagemaps", str(item.directory / "imagemaps.yaml")]
         # Every input's kustomization names its stream by a relative path; the corpus stream
         # lies outside the directory, so lift kustomize's load restriction for all of them.
         kustomize = [self.kubectl, "kustomize", "--load-restrictor", "LoadRestrictionsNone"]
@@ -136,7 +141,7 @@ class Bench:
     def warm_up(self, item: Input) -> None:
         """One untimed run of each tool, so that neither pays for a cold cache."""
         ours, kustomize = self.commands(item)
-        run_once(ours, item.stream, self.tmp / "warm-ours.yaml", Series())
+        run_once(ours, item.ours_stdin, self.tmp / "warm-ours.yaml", Series())
         run_once(kustomize, None, self.tmp / "warm-kustomize.yaml", Series())
 
     def measure(self, item: Input, runs: int, kustomize_runs: int) -> Result:
@@ -146,16 +151,16 @@ class Bench:
         try:
             while len(result.ours.seconds) < runs or len(result.kustomize.seconds) < kustomize_runs:
                 if len(result.ours.seconds) < runs:
-                    run_once(ours_cmd, item.stream, ours_out, result.ours)
+                    run_once(ours_cmd, item.ours_stdin, ours_out, result.ours)
                     if result.ours.rewrites is None:
-                        result.ours.rewrites = count(ours_out, item.new_ref)
-                    run_once(ours_cmd, item.stream, ours_out, result.alone, ONE_PROCESS)
+                        result.ours.rewrites = count(ours_out, item)
+                    run_once(ours_cmd, item.ours_stdin, ours_out, result.alone, ONE_PROCESS)
                     if result.alone.rewrites is None:
-                        result.alone.rewrites = count(ours_out, item.new_ref)
+                        result.alone.rewrites = count(ours_out, item)
                 if len(result.kustomize.seconds) < kustomize_runs:
                     run_once(kustomize_cmd, None, kustomize_out, result.kustomize)
                     if result.kustomize.rewrites is None:
-                        result.kustomize.rewrites = count(kustomize_out, item.new_ref)
+                        result.kustomize.rewrites = count(kustomize_out, item)
                         fit = int(KUSTOMIZE_BUDGET_S // result.kustomize.seconds[0])
                         kustomize_runs = max(1, min(kustomize_runs, fit))
         except RunFailed as exc:
@@ -164,8 +169,14 @@ class Bench:
         return result
 
 
-def count(path: Path, new_ref: str) -> int:
-    return path.read_bytes().count(new_ref.encode())
+def count(path: Path, item: Input) -> int:
+    """How often the injected reference occurs in an output; in a ResourceList, only in its
+    items (its results name the reference too)."""
+    data = path.read_bytes()
+    if item.resource_list is not None and data.startswith(b"apiVersion: config.kubernetes.io"):
+        items = yaml.load(data, Loader=yaml.CSafeLoader)["items"]
+        return json.dumps(items).count(item.new_ref)
+    return data.count(item.new_ref.encode())
 
 
 def check(result: Result) -> None:
@@ -219,7 +230,7 @@ def table(results: list[Result]) -> tuple[list[str], list[str]]:
     all_missed = []
     for result in results:
         item = result.item
-        size = f"{item.stream.stat().st_size / 1e6:.3g} MB, {item.docs} docs"
+        size = f"{item.ours_stdin.stat().st_size / 1e6:.3g} MB, {item.docs} docs"
         runs = f"{len(result.ours.seconds)}/{len(result.kustomize.seconds)}"
         if result.kustomize_note:
             runs += f" ({result.kustomize_note})"
@@ -249,7 +260,7 @@ def notes(results: list[Result]) -> list[str]:
         note += f" (kustomize {kustomize if kustomize is not None else '—'}"
         note += f", expected {item.expected_rewrites})"
         if ours.seconds:
-            note += f"; {item.stream.stat().st_size / 1e6 / ours.median:.1f} MB/s"
+            note += f"; {item.ours_stdin.stat().st_size / 1e6 / ours.median:.1f} MB/s"
         lines.append(note + "".join(f"; SANITY: {problem}" for problem in result.problems))
     by_name = {r.item.name: r.ours for r in results if r.ours.seconds}
     small, mid, big = (by_name.get(f"deployments-{n}") for n in (20, 1000, 5000))

@@ -9,6 +9,7 @@ times cheaper than composing nodes.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import re
 from collections.abc import Callable
@@ -141,8 +142,22 @@ class Document:
 
 
 def _compose(loader: _Loader) -> Node | None:
-    """The root of the one document a split piece holds (None if it holds none)."""
-    root = loader.get_node() if loader.check_node() else None
+    """The root of the one document a split piece holds (None if it holds none).
+
+    A node tree holds no garbage, and the cyclic garbage collector would walk all of it
+    again at every full collection, both while it is built and as long as it lives: a
+    ResourceList of 5000 items (one document of 7.9 MB) took 5.3 s instead of 1.5 s. So
+    the collector is paused while the tree is built, and the tree is then frozen out of
+    its reach (`gc.freeze`); reference counting still frees it when it is dropped.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        root = loader.get_node() if loader.check_node() else None
+        gc.freeze()
+    finally:
+        if paused:
+            gc.enable()
     assert not loader.check_node(), "a document marker the split missed"
     return root
 

@@ -64,7 +64,6 @@ class Field(NamedTuple):
     owner: MappingNode | None
     key: ScalarNode | None
     node: Node
-    container: Container | None = None
     found_by: str = ""  # the locator, catalog entry or anyImageKey that found it
     object_keys: tuple[str, str | None] | None = None
 
@@ -247,9 +246,7 @@ def _container_fields(container: Container, located: Located, env: bool) -> None
     if nodes.aliased(container.node, "image"):
         located.aliased.append((*container.path, "image"))
     elif image:
-        container.image = Field(
-            Place.CONTAINER, (*container.path, "image"), container.node, *image, container
-        )
+        container.image = Field(Place.CONTAINER, (*container.path, "image"), container.node, *image)
         located.fields.append(container.image)
     if not env:
         return
@@ -257,7 +254,7 @@ def _container_fields(container: Container, located: Located, env: bool) -> None
         entry = nodes.get_entry(var, "value")
         if isinstance(var, MappingNode) and entry:
             path = (*container.path, "env", index, "value")
-            located.fields.append(Field(Place.ENV, path, var, *entry, container))
+            located.fields.append(Field(Place.ENV, path, var, *entry))
 
 
 def _volume_fields(pod: MappingNode, path: Path, located: Located) -> None:

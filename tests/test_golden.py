@@ -10,6 +10,7 @@ and fails that run.
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,3 +72,25 @@ def _edits(resource_list: str) -> list[object]:
     """The results of a ResourceList that report a rewritten field."""
     results = yaml.safe_load(resource_list).get("results") or []
     return [r for r in results if "proposedValue" in r.get("field", {})]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_run_leaves_no_cyclic_garbage(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """documents._compose freezes what is alive out of the collector's reach (gc.freeze), so
+    a reference cycle made while processing would never be freed. Every golden case, run
+    with the freeze turned off, must leave nothing for the collector to find."""
+    monkeypatch.chdir(case)
+    monkeypatch.setattr(gc, "freeze", lambda: None)
+    spec = CaseSpec.load(case / ".expected" / "config.yaml")
+    data = (case / "input.yaml").read_bytes()
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        run = run_fn(data, *spec.args)
+        gc.collect()
+        garbage = [type(o).__name__ for o in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert run.exit_code == spec.exit_code, run.stderr
+    assert garbage == []
