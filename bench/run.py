@@ -148,19 +148,20 @@ class Bench:
         ours_cmd, kustomize_cmd = self.commands(item)
         result = Result(item, Series(), Series())
         ours_out, kustomize_out = self.tmp / "ours.yaml", self.tmp / "kustomize.yaml"
+        krm = item.resource_list is not None
         try:
             while len(result.ours.seconds) < runs or len(result.kustomize.seconds) < kustomize_runs:
                 if len(result.ours.seconds) < runs:
                     run_once(ours_cmd, item.ours_stdin, ours_out, result.ours)
                     if result.ours.rewrites is None:
-                        result.ours.rewrites = count(ours_out, item)
+                        result.ours.rewrites = count(ours_out, item, krm)
                     run_once(ours_cmd, item.ours_stdin, ours_out, result.alone, ONE_PROCESS)
                     if result.alone.rewrites is None:
-                        result.alone.rewrites = count(ours_out, item)
+                        result.alone.rewrites = count(ours_out, item, krm)
                 if len(result.kustomize.seconds) < kustomize_runs:
                     run_once(kustomize_cmd, None, kustomize_out, result.kustomize)
                     if result.kustomize.rewrites is None:
-                        result.kustomize.rewrites = count(kustomize_out, item)
+                        result.kustomize.rewrites = count(kustomize_out, item, krm=False)
                         fit = int(KUSTOMIZE_BUDGET_S // result.kustomize.seconds[0])
                         kustomize_runs = max(1, min(kustomize_runs, fit))
         except RunFailed as exc:
@@ -169,11 +170,11 @@ class Bench:
         return result
 
 
-def count(path: Path, item: Input) -> int:
-    """How often the injected reference occurs in an output; in a ResourceList, only in its
-    items (its results name the reference too)."""
+def count(path: Path, item: Input, krm: bool) -> int:
+    """How often the injected reference occurs in an output; in a ResourceList (`krm`), only
+    in its items (its results name the reference too)."""
     data = path.read_bytes()
-    if item.resource_list is not None and data.startswith(b"apiVersion: config.kubernetes.io"):
+    if krm:
         items = yaml.load(data, Loader=yaml.CSafeLoader)["items"]
         return json.dumps(items).count(item.new_ref)
     return data.count(item.new_ref.encode())
