@@ -23,6 +23,8 @@ import random
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from krm_fn.resourcelist import as_item
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 KPS_STREAM = CORPUS / "streams" / "kube-prometheus-stack.yaml"
@@ -292,20 +294,19 @@ def resource_list(stream: str, selector: str) -> str:
         *("  " + line for line in imagemap_yaml(selector).splitlines()),
         "items:",
     ]
+    items = []
     for index, doc in enumerate(stream.split("---\n")[1:]):
         path = f"bench/deployment-{index:05d}.yaml"
-        doc = doc.replace(
-            "  annotations:\n",
-            "  annotations:\n"
+        annotations = (
             f"    config.kubernetes.io/path: '{path}'\n"
             "    config.kubernetes.io/index: '0'\n"
             f"    internal.config.kubernetes.io/path: '{path}'\n"
-            "    internal.config.kubernetes.io/index: '0'\n",
-            1,
+            "    internal.config.kubernetes.io/index: '0'\n"
         )
-        body = [line for line in doc.splitlines() if not line.startswith("# Source:")]
-        lines += ["- " + body[0]] + [("  " + line).rstrip() for line in body[1:]]
-    return "\n".join(lines) + "\n"
+        doc = doc.replace("  annotations:\n", "  annotations:\n" + annotations, 1)
+        doc = "".join(line for line in doc.splitlines(True) if not line.startswith("# Source:"))
+        items.append(as_item(doc, 0, "\n"))
+    return "\n".join(lines) + "\n" + "".join(items)
 
 
 def write_if_changed(path: Path, text: str) -> None:

@@ -15,7 +15,7 @@ from krm_fn.documents import Document
 from krm_fn.edits import Edit
 from krm_fn.results import Result, Severity
 
-__all__ = ["API_VERSIONS", "ResourceList", "read", "write"]
+__all__ = ["API_VERSIONS", "ResourceList", "as_item", "read", "write"]
 
 API_VERSIONS = ("config.kubernetes.io/v1", "v1")
 # Where edits meet at one spot (the end of the last item), the items' own insertions come
@@ -90,9 +90,9 @@ def _block_items(text: str, root: MappingNode, new_items: Sequence[str]) -> list
     items = entry[1] if entry else None
     if isinstance(items, yaml.SequenceNode) and items.value and not items.flow_style:
         column = items.start_mark.column
-        body = "".join(_as_item(doc, column, eol) for doc in new_items)
+        body = "".join(as_item(doc, column, eol) for doc in new_items)
         return [edits.insert_lines(text, edits.text_end(text, items), body, _ITEMS_RANK)]
-    body = "".join(_as_item(doc, 0, eol) for doc in new_items)
+    body = "".join(as_item(doc, 0, eol) for doc in new_items)
     if entry is None:  # no items at all: add the key after the last entry
         end = edits.text_end(text, root.value[-1][1]) if root.value else len(text)
         return [edits.insert_lines(text, end, "items:" + eol + body, _ITEMS_RANK)]
@@ -103,7 +103,7 @@ def _block_items(text: str, root: MappingNode, new_items: Sequence[str]) -> list
     ]
 
 
-def _as_item(doc: str, column: int, eol: str) -> str:
+def as_item(doc: str, column: int, eol: str) -> str:
     """A document's text as an item of a block list at `column` (its `---` line dropped)."""
     lines = edits.split_lines(doc)
     if lines and lines[0].startswith("---"):
