@@ -209,11 +209,11 @@ def remove_entry(text: str, mapping: MappingNode, key: ScalarNode) -> Edit:
     """Remove the entry named by `key` node, with its line when it has a line of its own."""
     pairs = mapping.value
     index = next(i for i, (k, _) in enumerate(pairs) if k is key)
-    end = text_end(text, pairs[index][1])
+    end = _entry_end(text, *pairs[index])
     if index + 1 < len(pairs) and (mapping.flow_style or not _starts_line(text, key)):
         return Edit(key.start_mark.index, pairs[index + 1][0].start_mark.index, 0, "")
     if mapping.flow_style:
-        return Edit(text_end(text, pairs[index - 1][1]), end, 0, "")
+        return Edit(_entry_end(text, *pairs[index - 1]), end, 0, "")
     return Edit(_line_start(text, key.start_mark.index), _line_end(text, end)[0], 0, "")
 
 
@@ -222,12 +222,45 @@ def _starts_line(text: str, node: Node) -> bool:
 
 
 def text_end(text: str, node: Node) -> int:
-    """Where a node's text ends: block collections' and block scalars' end marks run on
-    into the lines that follow; the text itself ends at their last character."""
-    if isinstance(node, MappingNode | SequenceNode) and not node.flow_style:
-        last = nodes.last_scalar(node)
-        return text_end(text, last) if last else int(node.start_mark.index)
+    """Where a node's text ends. A block collection's end mark runs on into the lines that
+    follow; its text ends where its last entry's or item's does: an empty flow collection
+    (`status: {}`) at its `}`, an alias (`key: *name`) after the alias itself, never at the
+    anchor it names, which lies earlier in the text."""
+    if isinstance(node, MappingNode) and not node.flow_style and node.value:
+        return _entry_end(text, *node.value[-1])
+    if isinstance(node, SequenceNode) and not node.flow_style and node.value:
+        return _item_end(text, node, list(nodes.all_items(node)), len(node.value) - 1)
     end = int(node.end_mark.index)
     if isinstance(node, ScalarNode) and node.style in ("|", ">"):
         return node.start_mark.index + len(text[node.start_mark.index : end].rstrip())
     return end
+
+
+def _entry_end(text: str, key: Node, value: Node) -> int:
+    return (
+        alias_end(text, key.end_mark.index) if nodes.is_alias(key, value) else text_end(text, value)
+    )
+
+
+def _item_end(text: str, seq: SequenceNode, items: list[tuple[int, Node, bool]], index: int) -> int:
+    _, item, alias = items[index]
+    if not alias:
+        return text_end(text, item)
+    before = _item_end(text, seq, items, index - 1) if index else seq.start_mark.index
+    return alias_end(text, before)
+
+
+# An alias token: `*` and the anchor's name, which ends at a blank or a flow indicator.
+_ALIAS = re.compile(r"\*[^\s,\[\]{}]+")
+# What may stand between a key (or the text before an item) and an alias value.
+_BEFORE_VALUE = re.compile(r"(?:[\s:?-]|#[^\r\n\x85\u2028\u2029]*)*")
+
+
+def alias_end(text: str, pos: int) -> int:
+    """Where the alias that is the next value after `pos` (a key's end, or the end of the
+    item before it) ends: `key: *name` and `- *name` compose to the anchored node, which
+    carries no position of the alias itself."""
+    start = _BEFORE_VALUE.match(text, pos)
+    found = _ALIAS.match(text, start.end() if start else pos)
+    assert found is not None, f"no alias after offset {pos}"
+    return found.end()

@@ -177,34 +177,42 @@ class _Injection:
             if new is None or new == f.value:
                 continue
             imagemap = self.writer[id(f)]
+            found_by = f" (found by {f.found_by})" if f.found_by else ""
+            message = f'ImageMap "{imagemap.name}" set {f.place} {json.dumps(f.value)} to {json.dumps(new)}'
             if f.object_keys is None:
                 assert isinstance(f.node, ScalarNode)
                 self.out.edits.append(edits.replace_scalar(self.target.text, f.node, new))
-            else:
-                self._object_edits(f, imagemap)
-            found_by = f" (found by {f.found_by})" if f.found_by else ""
-            self._result(
-                Severity.INFO,
-                f.path,
-                f'ImageMap "{imagemap.name}" set {f.place} '
-                f"{json.dumps(f.value)} to {json.dumps(new)}{found_by}",
-                current=f.value,
-                proposed=new,
-            )
+                self._result(Severity.INFO, f.path, message + found_by, f.value, new)
+                continue
+            for key, old, value in self._object_edits(f, imagemap):
+                self._result(
+                    Severity.INFO,
+                    (*f.path, key),
+                    f"{message}: its {key} field{found_by}",
+                    old,
+                    value,
+                )
 
-    def _object_edits(self, f: Field, imagemap: ImageMap) -> None:
+    def _object_edits(self, f: Field, imagemap: ImageMap) -> list[tuple[str, str | None, str]]:
         """Tilt S5.2: the repository field gets the familiar name, the tag field the tag
-        (inserted after the repository field when missing); a digest has no field to go to."""
+        (inserted after the repository field when missing); a digest has no field to go to.
+        Returns (key, old value, new value) for each field changed."""
         assert f.object_keys is not None and imagemap.inject is not None
         assert isinstance(f.node, MappingNode)
         repo_key, tag_key = f.object_keys
         inject, text = imagemap.inject, self.target.text
         repo = nodes.get_entry(f.node, repo_key)
         assert repo is not None and isinstance(repo[1], ScalarNode)  # else it would not parse
-        self.out.edits.append(edits.replace_scalar(text, repo[1], inject.familiar_name()))
+        changed: list[tuple[str, str | None, str]] = []
+        name = inject.familiar_name()
+        if repo[1].value != name:
+            self.out.edits.append(edits.replace_scalar(text, repo[1], name))
+            changed.append((repo_key, str(repo[1].value), name))
         if tag_key and inject.tag is not None:
             edit = _set_scalar(text, f.node, tag_key, inject.tag, repo)
-            self.out.edits += [edit] if edit else []
+            if edit:
+                self.out.edits.append(edit)
+                changed.append((tag_key, nodes.scalar_str(nodes.get(f.node, tag_key)), inject.tag))
         if inject.digest is not None:
             self._result(
                 Severity.WARNING,
@@ -212,6 +220,7 @@ class _Injection:
                 f'the digest of ImageMap "{imagemap.name}"\'s image is not written: '
                 "a repository and tag object has no field for it",
             )
+        return changed
 
     def _pull_policy_edits(self) -> None:
         policy = self.options.pull_policy
@@ -252,9 +261,10 @@ class _Injection:
                 self._result(
                     Severity.INFO,
                     (*container.path, key),
-                    f'{key} set by ImageMap "{imagemap.name}" override{key.capitalize()}',
+                    f'{key} {"set" if values else "removed"} by ImageMap "{imagemap.name}" '
+                    f"override{key.capitalize()}",
                     _show(old) if old is not None else None,
-                    json.dumps(list(values)),
+                    json.dumps(list(values)) if values else None,  # None: the key is removed
                 )
 
     # -- results ---------------------------------------------------------------------

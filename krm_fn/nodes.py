@@ -22,11 +22,12 @@ __all__ = [
     "STR_TAG",
     "ConfigDataError",
     "aliased",
+    "all_items",
     "entries",
     "get",
     "get_entry",
+    "is_alias",
     "items",
-    "last_scalar",
     "scalar_str",
     "tag_of",
     "to_data",
@@ -63,19 +64,19 @@ def entries(mapping: MappingNode) -> list[tuple[str, ScalarNode, Node]]:
     return [
         (key.value, key, value)
         for key, value in mapping.value
-        if isinstance(key, ScalarNode) and not _alias_value(key, value)
+        if isinstance(key, ScalarNode) and not is_alias(key, value)
     ]
 
 
 def aliased(mapping: Node | None, key: str) -> bool:
     """Whether `mapping[key]` is an alias (`key: *name`)."""
     return isinstance(mapping, MappingNode) and any(
-        k.value == key and isinstance(k, ScalarNode) and _alias_value(k, v)
-        for k, v in mapping.value
+        k.value == key and isinstance(k, ScalarNode) and is_alias(k, v) for k, v in mapping.value
     )
 
 
-def _alias_value(key: Node, value: Node) -> bool:
+def is_alias(key: Node, value: Node) -> bool:
+    """Whether `value`, the value of `key`, is an alias: it starts before its key ends."""
     return bool(value.start_mark.index < key.end_mark.index)
 
 
@@ -85,7 +86,7 @@ def get_entry(mapping: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
     if isinstance(mapping, MappingNode):
         # the hot path: compare the name before anything else
         for k, v in mapping.value:
-            if k.value == key and isinstance(k, ScalarNode) and not _alias_value(k, v):
+            if k.value == key and isinstance(k, ScalarNode) and not is_alias(k, v):
                 found = k, v
     return found
 
@@ -99,27 +100,16 @@ def get(mapping: Node | None, key: str) -> Node | None:
 def items(seq: Node | None) -> Iterator[tuple[int, Node]]:
     """(index, item) for each item of a sequence that is not an alias of an earlier node."""
     if isinstance(seq, SequenceNode):
-        yield from ((index, item) for index, item, alias in _items(seq) if not alias)
+        yield from ((index, item) for index, item, alias in all_items(seq) if not alias)
 
 
-def _items(seq: SequenceNode) -> Iterator[tuple[int, Node, bool]]:
+def all_items(seq: SequenceNode) -> Iterator[tuple[int, Node, bool]]:
     """(index, item, is an alias): an alias starts before the sequence or an earlier item."""
     floor = seq.start_mark.index - 1
     for index, item in enumerate(seq.value):
         alias = item.start_mark.index <= floor
         floor = max(floor, item.start_mark.index)
         yield index, item, alias
-
-
-def last_scalar(node: Node) -> ScalarNode | None:
-    """The last scalar in document order under `node` (block collections' end marks are
-    not where their text ends; the last scalar's is)."""
-    while isinstance(node, MappingNode | SequenceNode):
-        if not node.value:
-            return None
-        last = node.value[-1]
-        node = last[1] if isinstance(node, MappingNode) else last
-    return node if isinstance(node, ScalarNode) else None
 
 
 def to_data(node: Node) -> object:
@@ -141,13 +131,13 @@ def _data(node: Node) -> object:
         for key, value in node.value:
             if not isinstance(key, ScalarNode):
                 raise ConfigDataError(f"line {key.start_mark.line + 1}: a key is not a string")
-            if _alias_value(key, value):
+            if is_alias(key, value):
                 raise _alias_error(key)
             data[str(key.value)] = _data(value)
         return data
     if isinstance(node, SequenceNode):
         out = []
-        for _, item, alias in _items(node):
+        for _, item, alias in all_items(node):
             if alias:
                 raise _alias_error(node)
             out.append(_data(item))

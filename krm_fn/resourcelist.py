@@ -94,7 +94,7 @@ def _block_items(text: str, root: MappingNode, new_items: Sequence[str]) -> list
         return [edits.insert_lines(text, edits.text_end(text, items), body, _ITEMS_RANK)]
     body = "".join(as_item(doc, 0, eol) for doc in new_items)
     if entry is None:  # no items at all: add the key after the last entry
-        end = edits.text_end(text, root.value[-1][1]) if root.value else len(text)
+        end = edits.text_end(text, root) if root.value else len(text)
         return [edits.insert_lines(text, end, "items:" + eol + body, _ITEMS_RANK)]
     # `items: []` or `items:` (null): the value becomes the block list
     start = entry[0].end_mark.index
@@ -152,7 +152,7 @@ def _block_results(
         return [Edit(remove.start, remove.end, _RESULTS_RANK, block)]
     if not block:
         return []
-    end = edits.text_end(text, root.value[-1][1]) if root.value else len(text)
+    end = edits.text_end(text, root) if root.value else len(text)
     return [edits.insert_lines(text, end, block, _RESULTS_RANK)]
 
 
