@@ -178,7 +178,10 @@ class _Injection:
                 continue
             imagemap = self.writer[id(f)]
             found_by = f" (found by {f.found_by})" if f.found_by else ""
-            message = f'ImageMap "{imagemap.name}" set {f.place} {json.dumps(f.value)} to {json.dumps(new)}'
+            message = (
+                f'ImageMap "{imagemap.name}" set {f.place} '
+                f"{json.dumps(f.value)} to {json.dumps(new)}"
+            )
             if f.object_keys is None:
                 assert isinstance(f.node, ScalarNode)
                 self.out.edits.append(edits.replace_scalar(self.target.text, f.node, new))
