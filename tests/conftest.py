@@ -5,10 +5,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
+from krm_fn import cli, process
 from krm_fn.cli import main
+from krm_fn.process import Output
+from tests.oracle import assert_exact, assert_stable
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
@@ -20,12 +24,33 @@ class Run:
     exit_code: int
 
 
-def run_fn(stdin: str | bytes, *args: str) -> Run:
-    """`apply-imagemaps ARGS < stdin`, in-process."""
+def run_fn(stdin: str | bytes, *args: str, generated: bool = False, stable: bool = True) -> Run:
+    """`apply-imagemaps ARGS < stdin`, in-process, its output checked by the oracle
+    (tests/oracle.py) and, when it succeeds and `stable`, run again to check that nothing
+    changes. `generated`: the output may end with a generator's new objects."""
+    first, output = _run_cli(stdin, args)
+    if output is not None:
+        assert_exact(stdin, output.stdout, output.results, generated=generated)
+        if stable and first.exit_code == 0:
+            again = _run_cli(first.stdout, args)[1]
+            assert again is not None
+            assert_stable(output.stdout, again)
+    return first
+
+
+def _run_cli(stdin: str | bytes, args: tuple[str, ...]) -> tuple[Run, Output | None]:
+    """The CLI's exit status and streams, and the run's Output (None when it never ran)."""
     data = stdin.encode() if isinstance(stdin, str) else stdin
     out, err = io.BytesIO(), io.StringIO()
-    code = main(list(args), stdin=io.BytesIO(data), stdout=out, stderr=err)
-    return Run(out.getvalue().decode(), err.getvalue(), code)
+    outputs: list[Output] = []
+
+    def recorded(*a: object, **k: object) -> Output:
+        outputs.append(process.run(*a, **k))  # type: ignore[arg-type]
+        return outputs[-1]
+
+    with mock.patch.object(cli, "run", recorded):
+        code = main(list(args), stdin=io.BytesIO(data), stdout=out, stderr=err)
+    return Run(out.getvalue().decode(), err.getvalue(), code), outputs[0] if outputs else None
 
 
 def imagemap(name: str, selector: str, image: str, **spec: object) -> str:

@@ -12,6 +12,7 @@ from krm_fn import parallel
 from krm_fn.process import ConfigFile, run
 from krm_fn.results import FileRef
 from tests.conftest import CORPUS, imagemap
+from tests.oracle import checked_run
 
 PARENT = os.getpid()
 KNATIVE = "knative.dev/serving"
@@ -124,7 +125,7 @@ def test_a_shared_out_stream_gives_what_one_process_gives(
     data = _helm_stream(files=3, per_file=5).encode()
     config = [ConfigFile("maps.yaml", MAPS.encode())]
     jobs(1)
-    alone = run(data, config)
+    alone = checked_run(data, config)
     jobs(count)
     delivered = []  # what each worker sent: None would mean its chunk was done again here
     collect = parallel._collect
@@ -148,7 +149,7 @@ def test_errors_and_unused_maps_across_chunks(jobs) -> None:  # type: ignore[no-
     data = (_helm_stream(files=2, per_file=3) + "---\nkey: [unclosed\n").encode()
     config = [ConfigFile("maps.yaml", (MAPS + "---\n" + imagemap("x", "x", "x:1")).encode())]
     jobs(1)
-    alone = run(data, config)
+    alone = checked_run(data, config)
     jobs(4)
     shared = run(data, config)
     assert shared == alone
@@ -173,7 +174,7 @@ def test_corpus_streams_shared_out(jobs, stream: str, selector: str) -> None:  #
     data = (CORPUS / "streams" / stream).read_bytes()
     config = [ConfigFile("maps.yaml", imagemap("m", selector, "localhost:5000/m:tilt-1").encode())]
     jobs(1)
-    alone = run(data, config)
+    alone = checked_run(data, config)
     jobs(3)
     assert run(data, config) == alone
     assert b"localhost:5000/m:tilt-1" in alone.stdout

@@ -4,7 +4,8 @@ Not part of CI. Seeds are the golden inputs and examples, read in place. Each in
 in both modes (as a stream, and wrapped in a ResourceList) against a set of ImageMaps that
 exercises every kind of edit. A finding is any exception, or a broken invariant:
 - a stream-mode error writes nothing to stdout; KRM mode always writes the ResourceList back;
-- a successful output parses, and running the program on it changes nothing.
+- a successful output passes the oracle (tests/oracle.py): the input with exactly the
+  reported changes applied is the output, and running the program on it changes nothing.
 What a run finds becomes a test case (tests/test_hostile.py).
 
 Usage: python tests/fuzz/fuzz_pipeline.py [libFuzzer flags, e.g. -max_total_time=600] [CORPUS_DIR]
@@ -17,12 +18,12 @@ from pathlib import Path
 
 import atheris
 
-with atheris.instrument_imports():
-    import yaml
-
-    from krm_fn.process import ConfigFile, run
-
 ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT))
+
+with atheris.instrument_imports():
+    from krm_fn.process import ConfigFile, run
+    from tests.oracle import assert_exact, assert_stable
 MAPS = [
     ConfigFile(
         "maps.yaml",
@@ -51,17 +52,16 @@ def check(data: bytes) -> None:
     first = run(data, MAPS)
     if first.exit_code:
         assert first.krm or first.stdout == b"", "half a stream on error"
+    assert_exact(data, first.stdout, first.results)
+    if first.exit_code:
         return
-    out = first.stdout.decode()
-    list(yaml.compose_all(out, Loader=yaml.CSafeLoader))
     again = run(first.stdout, MAPS)
     if again.krm != first.krm:
         # A stream whose only other document is a ResourceList becomes one once its ImageMap
         # documents are removed: the input decides the mode (README, "Usage").
         return
     assert again.exit_code == 0, [str(r) for r in again.results]
-    if not first.krm:
-        assert again.stdout == first.stdout, "not idempotent"
+    assert_stable(first.stdout, again)
 
 
 def one_input(data: bytes) -> None:

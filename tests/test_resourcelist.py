@@ -1,0 +1,149 @@
+"""The ResourceList in and out (krm_fn.resourcelist): results and new items go after the
+whole of the last item, however that item's text ends, and nothing of it is lost.
+
+Every run here is checked by the oracle (tests/oracle.py through run_fn): the items that
+come out are the items that went in, with exactly the reported changes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from tests.conftest import imagemap, run_fn
+
+MAP = imagemap("web", "nginx", "localhost:5000/nginx:tilt-1")
+POD = """\
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: web
+    annotations:
+      note: &note kept
+  spec:
+    containers:
+    - name: web
+      image: nginx
+"""
+# How the last item (or functionConfig) of a ResourceList can end; each once cut the
+# output short: the results went in after the first line of the last item.
+ENDINGS = {
+    "empty-flow-mapping": "  status: {}\n",
+    "empty-flow-sequence": "  ports: []\n",
+    "nested-empty-mapping": "  status:\n    conditions:\n      last: {}\n",
+    "alias": "  copy: *note\n",
+    "alias-in-a-list": "  copies:\n  - *note\n",
+    "alias-in-a-nested-list": "  copies:\n  - [a]\n  - - *note\n",
+    "flow-mapping-with-comment": "  status: {}  # from kubectl\n",
+    "block-scalar": "  notes: |\n    one\n\n",
+}
+
+
+CONFIG = "functionConfig:\n" + "".join(f"  {line}\n" for line in MAP.splitlines())
+
+
+def _resource_list(items: str) -> str:
+    """A ResourceList with the ImageMap as functionConfig, `items` last."""
+    return f"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n{CONFIG}items:\n{items}"
+
+
+@pytest.mark.parametrize("ending", ENDINGS.values(), ids=ENDINGS.keys())
+def test_results_follow_the_whole_last_item(ending: str) -> None:
+    """KRM mode: the last item ends in `{}`, `[]` or an alias, and `items` is the last key."""
+    out = run_fn(_resource_list(POD + ending))
+    assert out.exit_code == 0, out.stderr
+    data = yaml.safe_load(out.stdout)
+    assert len(data["items"]) == 1
+    assert data["items"][0]["spec"]["containers"][0]["image"] == "localhost:5000/nginx:tilt-1"
+    assert [r["severity"] for r in data["results"]] == ["info", "info"]
+
+
+@pytest.mark.parametrize("ending", ["labels: {}", "annotations: {}", "finalizers: []"])
+def test_results_follow_a_function_config_that_is_last(ending: str) -> None:
+    """The functionConfig is the last key and ends in `{}` or `[]` (a config may hold no
+    alias: that is an error of its own)."""
+    config = (
+        "functionConfig:\n  apiVersion: tilt.dev/v1alpha1\n  kind: ImageMap\n"
+        "  spec: {selector: nginx}\n  status: {image: 'localhost:5000/nginx:tilt-1'}\n"
+        f"  metadata:\n    name: web\n    {ending}\n"
+    )
+    head = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+    out = run_fn(f"{head}items:\n{POD}{config}")
+    assert out.exit_code == 0, out.stderr
+    data = yaml.safe_load(out.stdout)
+    assert data["functionConfig"]["kind"] == "ImageMap"
+    assert len(data["results"]) == 2
+
+
+def test_kubectl_made_objects_all_come_back() -> None:
+    """Objects as `kubectl create ... --dry-run=client -o yaml` writes them (each ends in
+    `status: {}`), several in a row: every item comes back, in order."""
+    deployment = """\
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    creationTimestamp: null
+    labels:
+      app: web
+    name: web
+  spec:
+    replicas: 1
+    selector:
+      matchLabels:
+        app: web
+    strategy: {}
+    template:
+      metadata:
+        creationTimestamp: null
+        labels:
+          app: web
+      spec:
+        containers:
+        - image: nginx
+          name: nginx
+          resources: {}
+  status: {}
+"""
+    job = deployment.replace("Deployment", "Job").replace("apps/v1", "batch/v1")
+    job = job.replace("name: web\n", "name: job\n", 1)
+    out = run_fn(_resource_list(deployment + job))
+    assert out.exit_code == 0, out.stderr
+    names = [i["metadata"]["name"] for i in yaml.safe_load(out.stdout)["items"]]
+    assert names == ["web", "job"]
+
+
+def test_json_resource_list_ending_in_an_empty_object() -> None:
+    item = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web"},
+        "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+        "status": {},
+    }
+    config = yaml.safe_load(MAP)
+    text = json.dumps(
+        {
+            "apiVersion": "config.kubernetes.io/v1",
+            "kind": "ResourceList",
+            "functionConfig": config,
+            "items": [item],
+        }
+    )
+    out = run_fn(text)
+    assert out.exit_code == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["items"][0]["status"] == {}
+    assert len(data["results"]) == 2
+
+
+@pytest.mark.parametrize("ending", ENDINGS.values(), ids=ENDINGS.keys())
+def test_stream_mode_document_ending_the_same_way(ending: str, maps_file) -> None:  # type: ignore[no-untyped-def]
+    """Stream mode: the same objects as documents; what follows the last one is kept."""
+    doc = "".join(line[2:] + "\n" for line in (POD + ending).splitlines())
+    text = "---\n" + doc + "---\n" + doc.replace("name: web\n", "name: two\n", 1)
+    out = run_fn(text, "--imagemaps", maps_file(MAP))
+    assert out.exit_code == 0, out.stderr
+    docs = list(yaml.safe_load_all(out.stdout))
+    assert [d["metadata"]["name"] for d in docs] == ["web", "two"]
