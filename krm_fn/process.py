@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from typing import Any, NamedTuple
 
 import yaml
@@ -29,9 +29,9 @@ Reader = Callable[[str], bytes]
 
 _GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
-# A document whose top-level kind is CustomResourceDefinition (a column-0 line): it has
-# no images to rewrite, so it is only syntax-checked, never composed.
-_CRD_KIND = re.compile(r"^kind:[ \t]*[\"']?CustomResourceDefinition[\"']?[ \t]*(?:#.*)?\r?$", re.M)
+_HELM4_FILENAME = "postrenderer.helm.sh/postrender-filename"
+# Objects that are ImageMap config in the input (SPEC §2.3), and so never rewritten.
+_CONFIG_KINDS = {(imagemap.TILT, "ImageMap"), (imagemap.TILT, "ImageMapList")}
 
 
 class ConfigFile(NamedTuple):
@@ -179,8 +179,13 @@ def _data(node: Node, source: _Source, maps: _Maps) -> object:
         return None
 
 
-def _is_imagemap(node: Node | None) -> bool:
-    return documents.kind_of(node) == (imagemap.TILT, "ImageMap")
+def _config_objects(node: Node | None) -> list[Node]:
+    """The ImageMap config a stream document or a KRM item is or holds (SPEC §2.3): an
+    ImageMap, an ImageMapList, or such items of a v1 List (its items are objects of their
+    own)."""
+    if node is None:
+        return []
+    return [obj for obj in _objects(node) if documents.kind_of(obj) in _CONFIG_KINDS]
 
 
 def _options(maps: _Maps, strict: bool) -> Options:
@@ -275,7 +280,7 @@ def _ref(node: Node) -> ResourceRef | None:
     return ResourceRef(api_version, kind, name, namespace)
 
 
-def _annotation(node: Node, *keys: str) -> str | None:
+def _annotation(node: Node | None, *keys: str) -> str | None:
     annotations = nodes.get(nodes.get(node, "metadata"), "annotations")
     for key in keys:
         value = nodes.scalar_str(nodes.get(annotations, key))
@@ -324,18 +329,19 @@ def _run_stream(
 ) -> Output:
     maps, errors = _Maps(), list[Result]()
     _gather(files, maps)
-    imagemap_docs = set()
+    config_docs = set()
     seen: dict[str, int] = {}
-    # documents composed to look for config, kept for the main pass (few, and small)
+    # documents composed to look for config, kept for the main pass (few, and small; and
+    # those before the last of them whose Helm 4 file is needed to count its documents)
     composed: dict[int, Node | None] = {}
-    for doc in docs:
-        if "ImageMap" in doc.text:
+    last = max((d.index for d in docs if "ImageMap" in d.text), default=-1)
+    for doc in docs[: last + 1]:
+        node = None
+        if "ImageMap" in doc.text or _helm4(doc):
             node = composed[doc.index] = _try_compose(doc, errors)
-            if _is_imagemap(node):
-                assert node is not None
-                imagemap_docs.add(doc.index)
-                source = _Source(_ref(node), _helm_file(doc, node, seen))
-                maps.add(_data(node, source, maps), source)
+        file = _helm_file(doc, node, seen)
+        if "ImageMap" in doc.text and _stream_config(node, file, maps, errors):
+            config_docs.add(doc.index)
     wants_config_maps = any(m.disable_source for m in maps.maps.values())
     for doc in docs:
         if wants_config_maps and "ConfigMap" in doc.text and doc.index not in composed:
@@ -347,15 +353,39 @@ def _run_stream(
     ]
     usable = _usable(maps, config_maps) if not _has_error(maps.results) else []
     rewrite = _Rewrite(_options(maps, strict), errors)
-    kept = [d for d in docs if d.index not in imagemap_docs]
-    pieces = rewrite.stream(kept, usable, composed)
-    pieces += [_separated(text) for _, text in rewrite.generated(maps, usable, read)]
+    pieces = rewrite.stream(docs, usable, composed, config_docs)
+    for generated in rewrite.generated(maps, usable, read):
+        pieces.append(_separated(generated.text))
+        rewrite.results += generated.results
     if not errors:  # a document that cannot be read may hold the match
         _unused(maps, usable, rewrite.used, rewrite.options)
     all_results = errors + maps.results + rewrite.results
     if _has_error(all_results):
         return Output(b"", all_results, krm=False)
     return Output((bom + "".join(pieces)).encode(), all_results, krm=False)
+
+
+def _stream_config(
+    node: Node | None, file: FileRef | None, maps: _Maps, errors: list[Result]
+) -> bool:
+    """Add the ImageMaps a stream document holds, in order; whether it is config alone (and
+    so left out of the output). A v1 List that also holds other objects can be neither
+    passed on (Helm would install its ImageMaps) nor left out: an error."""
+    found = _config_objects(node)
+    if node is None or not found:
+        return False
+    for obj in found:
+        source = _Source(_ref(obj), file)
+        maps.add(_data(obj, source, maps), source)
+    if len(found) < sum(1 for _ in _objects(node)):
+        message = (
+            "this List holds ImageMaps and other objects: it can be neither passed on (Helm "
+            "would install the ImageMaps) nor left out; give the ImageMaps in documents or a "
+            "List of their own"
+        )
+        errors.append(Result(Severity.ERROR, message, _ref(node), file=file))
+        return False
+    return True
 
 
 class _Chunk(NamedTuple):
@@ -381,6 +411,14 @@ def _separated(text: str) -> str:
     return text if text.startswith("---") else "---\n" + text
 
 
+class _Generated(NamedTuple):
+    """A generated document: its object, its new text, and the results of rewriting it."""
+
+    ref: ResourceRef | None
+    text: str
+    results: list[Result]
+
+
 class _Rewrite:
     """One run's rewriting of documents: its options, and what it found and reported."""
 
@@ -390,15 +428,21 @@ class _Rewrite:
         self.results: list[Result] = []
 
     def stream(
-        self, docs: Sequence[Document], usable: list[ImageMap], composed: dict[int, Node | None]
+        self,
+        docs: Sequence[Document],
+        usable: list[ImageMap],
+        composed: dict[int, Node | None],
+        config: Set[int],
     ) -> list[str]:
-        """The new texts of a stream's documents. A long stream is shared out among
-        processes (`parallel`); what each gives back is added here in document order, its
-        Helm file indexes counted on from the chunks before it."""
+        """The new texts of a stream's documents but the `config` ones (left out, but still
+        counted in their Helm files). A long stream is shared out among processes
+        (`parallel`); what each gives back is added here in document order, its Helm file
+        indexes counted on from the chunks before it."""
 
         def work(chunk: Sequence[Document]) -> _Chunk:
             part, seen = _Rewrite(self.options, []), dict[str, int]()
-            texts = [text for _, _, text in part.documents(chunk, usable, composed, seen=seen)]
+            found = part.documents(chunk, usable, composed, seen=seen, skip=config)
+            texts = [text for _, _, text in found]
             return _Chunk(texts, part.errors, part.results, part.used, seen)
 
         texts: list[str] = []
@@ -420,42 +464,51 @@ class _Rewrite:
         options: Options | None = None,
         compose_all: bool = False,
         seen: dict[str, int] | None = None,
+        skip: Set[int] = frozenset(),
     ) -> list[tuple[ResourceRef | None, bool, str]]:
-        """Each document's object (when composed), whether it has content, and its new text.
-        Documents that cannot hold an image are only syntax-checked. Nodes are not kept: a
-        large stream is held in memory as text only. `seen` counts each Helm file's
-        documents (the last index given)."""
+        """Each document's object (when composed), whether it has content, and its new text;
+        the `skip` ones are only counted. Documents that cannot hold an image are only
+        syntax-checked. Nodes are not kept: a large stream is held in memory as text only.
+        `seen` counts each Helm file's documents (the last index given), every one of them,
+        when there are ImageMaps to apply (else no result names a document's file)."""
         composed, options = composed or {}, options or self.options
-        needles, out = _needles(usable), []
+        needles, out = _needles(usable), list[tuple[ResourceRef | None, bool, str]]()
         seen = {} if seen is None else seen
         for doc in docs:
             try:
-                if compose_all or doc.index in composed or (usable and _wanted(doc.text, needles)):
+                composes = (
+                    compose_all or doc.index in composed or bool(usable and _wanted(doc, needles))
+                )
+                node = None
+                if composes:
                     node = composed.pop(doc.index) if doc.index in composed else doc.compose()
-                    content = not documents.is_empty(node)
-                    ref = _ref(node) if node is not None and content else None
-                    edits = []
-                    if usable and isinstance(node, MappingNode):
-                        file = _helm_file(doc, node, seen)
-                        edits = _process(
-                            node, ref, doc.text, file, usable, options, self.used, self.results
-                        )
-                    try:
-                        out.append((ref, content, apply(doc.text, edits)))
-                    except OverlapError as err:
-                        self.errors.append(Result(Severity.ERROR, f"{doc.label()}: {err}"))
-                        out.append((ref, content, doc.text))
                 else:
                     doc.check_syntax()
+                file = _helm_file(doc, node, seen) if usable else None
+                if doc.index in skip:
+                    continue
+                if not composes:
                     out.append((None, True, doc.text))
+                    continue
+                content = not documents.is_empty(node)
+                ref = _ref(node) if node is not None and content else None
+                edits = []
+                if usable and isinstance(node, MappingNode):
+                    edits = _process(
+                        node, ref, doc.text, file, usable, options, self.used, self.results
+                    )
+                try:
+                    out.append((ref, content, apply(doc.text, edits)))
+                except OverlapError as err:
+                    self.errors.append(Result(Severity.ERROR, f"{doc.label()}: {err}"))
+                    out.append((ref, content, doc.text))
             except ReadError as err:
                 self.errors.append(Result(Severity.ERROR, str(err)))
         return out
 
-    def generated(
-        self, maps: _Maps, usable: list[ImageMap], read: Reader
-    ) -> list[tuple[ResourceRef | None, str]]:
-        """The generators' manifests (SPEC §2), each document rewritten with its ImageMaps."""
+    def generated(self, maps: _Maps, usable: list[ImageMap], read: Reader) -> list[_Generated]:
+        """The generators' manifests (SPEC §2), each document rewritten with its ImageMaps;
+        each one's results are kept with it, for the caller to report if it writes it."""
         out = []
         for manifests, source in maps.generators:
             text = self._text(manifests, source, read)
@@ -463,12 +516,14 @@ class _Rewrite:
             if text is None or chosen is None:
                 continue
             options = self.options._replace(locators=(*manifests.locators, *self.options.locators))
-            docs = documents.split(text)
-            for ref, content, new in self.documents(
-                docs, chosen, options=options, compose_all=True
-            ):
-                if content:
-                    out.append((ref, new))
+            for doc in documents.split(text):
+                before = len(self.results)
+                for ref, content, new in self.documents(
+                    [doc], chosen, options=options, compose_all=True
+                ):
+                    if content:
+                        out.append(_Generated(ref, new, self.results[before:]))
+                del self.results[before:]
         return out
 
     def _text(self, manifests: imagemap.Manifests, source: _Source, read: Reader) -> str | None:
@@ -521,17 +576,25 @@ def _try_compose(doc: Document, errors: list[Result]) -> Node | None:
         return None
 
 
-def _wanted(text: str, needles: set[str]) -> bool:
-    """Whether a document can hold anything to rewrite or report (else: syntax check only)."""
-    if "CustomResourceDefinition" in text and _CRD_KIND.search(text):
-        return False
-    return "image" in text or any(n in text for n in needles)
+def _wanted(doc: Document, needles: set[str]) -> bool:
+    """Whether a document must be composed: it can hold anything to rewrite or report, or
+    its Helm file is named by Helm 4's annotation (else: syntax check only). Which kinds
+    are searched is decided on the object (`locate.find`: never a CRD)."""
+    text = doc.text
+    return "image" in text or any(n in text for n in needles) or _helm4(doc)
 
 
-def _helm_file(doc: Document, node: Node, seen: dict[str, int]) -> FileRef | None:
-    """Helm 3's `# Source:` comment, or Helm 4's filename annotation; `seen` counts the
-    documents of each file so far, for the index."""
-    path = doc.helm_source or _annotation(node, "postrenderer.helm.sh/postrender-filename")
+def _helm4(doc: Document) -> bool:
+    """Whether a document's Helm file can only be read from its node (Helm 4's annotation,
+    with no Helm 3 `# Source:` comment)."""
+    return _HELM4_FILENAME in doc.text and doc.helm_source is None
+
+
+def _helm_file(doc: Document, node: Node | None, seen: dict[str, int]) -> FileRef | None:
+    """Helm 3's `# Source:` comment, or Helm 4's filename annotation (on `node`, the root
+    when it was composed: see `_helm4`); `seen` counts the documents of each file so far,
+    for the index. Every document counts, whatever its content."""
+    path = doc.helm_source or _annotation(node, _HELM4_FILENAME)
     if path is None:
         return None
     seen[path] = seen.get(path, -1) + 1
@@ -562,9 +625,9 @@ def _run_krm(
     _gather(files, maps)
     for item in rl.items:
         # kpt's `fn render` passes a configPath ImageMap as functionConfig and as an item
-        if _is_imagemap(item) and _ref(item) != config_ref:
-            source = _Source(_ref(item), _krm_file(item))
-            maps.add(_data(item, source, maps), source)
+        for obj in _config_objects(item) if _ref(item) != config_ref else ():
+            source = _Source(_ref(obj), _krm_file(item))
+            maps.add(_data(obj, source, maps), source)
     config_maps = [i for i in rl.items if documents.kind_of(i) == ("v1", "ConfigMap")]
     usable = _usable(maps, config_maps) if not _has_error(maps.results) else []
     rewrite = _Rewrite(_options(maps, strict), errors=[])
@@ -595,21 +658,22 @@ def _run_krm(
 
 
 def _new_items(
-    generated: list[tuple[ResourceRef | None, str]],
+    generated: list[_Generated],
     rl: resourcelist.ResourceList,
     rewrite: _Rewrite,
 ) -> list[str]:
     """Generated documents that are not among the items already (a kpt pipeline renders
     its own output again, and a generator must not add its objects twice); as JSON for a
-    JSON ResourceList."""
+    JSON ResourceList. The results of a document left out are left out with it."""
     present = {_ref(item) for item in rl.items}
     out = []
-    for ref, text in generated:
+    for ref, text, results in generated:
         if ref is not None and ref in present:
             message = "generated again, already among the items; the item is kept"
             rewrite.results.append(Result(Severity.INFO, message, ref))
             continue
         present.add(ref)
+        rewrite.results += results
         if not rl.flow:
             out.append(text)
             continue

@@ -28,18 +28,19 @@ def run_fn(stdin: str | bytes, *args: str, generated: bool = False, stable: bool
     """`apply-imagemaps ARGS < stdin`, in-process, its output checked by the oracle
     (tests/oracle.py) and, when it succeeds and `stable`, run again to check that nothing
     changes. `generated`: the output may end with a generator's new objects."""
-    first, output = _run_cli(stdin, args)
+    first, output = run_cli(stdin, *args)
     if output is not None:
         assert_exact(stdin, output.stdout, output.results, generated=generated)
         if stable and first.exit_code == 0:
-            again = _run_cli(first.stdout, args)[1]
+            again = run_cli(first.stdout, *args)[1]
             assert again is not None
             assert_stable(output.stdout, again)
     return first
 
 
-def _run_cli(stdin: str | bytes, args: tuple[str, ...]) -> tuple[Run, Output | None]:
-    """The CLI's exit status and streams, and the run's Output (None when it never ran)."""
+def run_cli(stdin: str | bytes, *args: str) -> tuple[Run, Output | None]:
+    """The CLI's exit status and streams, and the run's Output (None when it never ran);
+    unchecked: for tests of the program itself rather than of its output."""
     data = stdin.encode() if isinstance(stdin, str) else stdin
     out, err = io.BytesIO(), io.StringIO()
     outputs: list[Output] = []

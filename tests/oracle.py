@@ -385,13 +385,12 @@ def assert_exact(
             assert _json(text_out) is not None, "a JSON ResourceList came out as YAML"
         if results is None:
             results = rl_out.get("results") or []
-        items_in, items_out = rl_in.get("items"), rl_out.get("items")
-        if not isinstance(items_in, list):  # an error result says so; nothing may change
-            items_in = items_out = []
+        items_in, items_out = rl_in.get("items") or [], rl_out.get("items") or []
         rest_in = {k: v for k, v in rl_in.items() if k not in ("items", "results")}
         rest_out = {k: v for k, v in rl_out.items() if k not in ("items", "results")}
-        if not isinstance(rl_in.get("items"), list):
-            rest_in["items"], rest_out["items"] = rl_in.get("items"), rl_out.get("items")
+        if not isinstance(items_in, list):  # an error result says so; nothing may change
+            rest_in["items"], rest_out["items"] = items_in, items_out
+            items_in = items_out = []
         assert _equal(rest_out, rest_in, set()), (
             "the ResourceList changed outside its items and results"
         )
