@@ -1,13 +1,15 @@
-"""Fixtures of the host tests: the path of each real binary, and an isolated environment."""
+"""Fixtures of the host tests: the path of each real binary, an isolated environment, and
+(recorded_env) the same with every run of apply-imagemaps recorded, for the oracle."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .hostlib import find_tool
+from .hostlib import Recorder, find_tool
 
 
 @pytest.fixture
@@ -45,3 +47,20 @@ def host_env(tmp_path: Path, apply_imagemaps: Path) -> dict[str, str]:
         env[var] = str(tmp_path / "helm-home" / var.lower())
     env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg-config")
     return env
+
+
+@pytest.fixture
+def recorder(tmp_path: Path, apply_imagemaps: Path) -> Iterator[Recorder]:
+    """A recording apply-imagemaps (hostlib.Recorder). Every run it records must be held
+    against the oracle (`recorder.check`) before the test ends."""
+    recorded = Recorder(tmp_path / "recorder", apply_imagemaps)
+    yield recorded
+    unchecked = len(recorded.runs()) - recorded.checked
+    assert not unchecked, f"{unchecked} run(s) of apply-imagemaps not checked by the oracle"
+
+
+@pytest.fixture
+def recorded_env(host_env: dict[str, str], recorder: Recorder) -> dict[str, str]:
+    """host_env with the recorder first on PATH: what a host runs as apply-imagemaps is
+    recorded, for `recorder.check`."""
+    return recorder.env(host_env)

@@ -4,20 +4,30 @@ Each binary is looked up in its environment variable (``HELM3``, ``HELM4``, ``KP
 ``KUBECTL``), then on PATH behind ``.cache/bin`` (where ``make tools`` puts helm3 and helm4).
 A missing binary skips the test with a message that says how to get it, except under
 ``CI=true``, where it fails the test: CI must run every host.
+
+A host's own output is not the function's (Helm adds hooks, kpt and kustomize re-serialize),
+so the tests run the hosts through a `Recorder`: an ``apply-imagemaps`` first on PATH that
+keeps what the host passed to the real one and what it got back, for `check_fn_run` to hold
+against the oracle (tests/oracle.py, SPEC §6).
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
+
+from krm_fn import cli, process
+from tests.oracle import assert_exact, assert_stable
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).resolve().parent / "data"
@@ -139,3 +149,160 @@ def helm_document(stream: str, source: str) -> str:
     header = f"# Source: {source}\n"
     (document,) = [d for d in stream.split("---\n") if d.startswith(header)]
     return document
+
+
+# --- what the function got and gave, held against the oracle -----------------------------
+
+
+@dataclass(frozen=True)
+class FnRun:
+    """One run of apply-imagemaps as a host made it: its arguments and working directory,
+    the bytes of each argument that named a file (kustomize's config file is gone when the
+    host is done), stdin, and what it gave back."""
+
+    args: list[str]
+    cwd: Path
+    files: dict[str, bytes]
+    stdin: bytes
+    stdout: bytes
+    stderr: bytes
+    status: int
+
+    @classmethod
+    def by_hand(
+        cls, args: Sequence[str | Path], stdin: str, done: subprocess.CompletedProcess[str]
+    ) -> FnRun:
+        """A run made with `run` (``args[0]`` the program), its files read now."""
+        argv = [str(a) for a in args[1:]]
+        files = {a: Path(a).read_bytes() for a in _file_args(argv) if Path(a).is_file()}
+        return cls(
+            argv, Path.cwd(), files, stdin.encode(), done.stdout.encode(), done.stderr.encode(),
+            done.returncode,
+        )  # fmt: skip
+
+
+def _file_args(argv: Sequence[str]) -> list[str]:
+    """Each argument as the file it may name (``--imagemaps=FILE`` names FILE)."""
+    return [a.removeprefix("--imagemaps=") for a in argv]
+
+
+def check_fn_run(
+    fn: FnRun, *, generated: bool = False, stable: bool = True
+) -> process.Output | None:
+    """The oracle on one run: `process.run` in-process on the same stdin and config files
+    must give the same stdout bytes and exit status (it is the same program), and its
+    results must account exactly for the difference between stdin and stdout (KRM mode: the
+    ResourceList's own results); when it succeeds and `stable`, a run on the output changes
+    nothing. `generated`: the output may end with a generator's new objects. None: the
+    program never ran (a usage error, or a config file it could not read), and wrote
+    nothing."""
+    what = f"apply-imagemaps {shlex.join(fn.args)} (in {fn.cwd})"
+    try:
+        args = cli.parse_args(fn.args)
+    except cli.UsageError:
+        assert (fn.status, fn.stdout) == (2, b""), f"{what}: a usage error, but it ran"
+        return None
+    assert not args.help, f"{what}: --help is not a run"
+    if any(path not in fn.files for path in args.paths):
+        assert (fn.status, fn.stdout) == (1, b""), f"{what}: a config file it cannot read"
+        return None
+    files = [process.ConfigFile(path, fn.files[path]) for path in args.paths]
+
+    def read(path: str) -> bytes:
+        return (fn.cwd / path).read_bytes()
+
+    out = process.run(fn.stdin, files, strict=args.strict, read=read)
+    assert out.stdout == fn.stdout, f"{what}: in-process stdout differs from the host's run"
+    assert out.exit_code == fn.status, f"{what}: exit {fn.status}, in-process {out.exit_code}"
+    assert_exact(fn.stdin, fn.stdout, None if out.krm else out.results, generated=generated)
+    if stable and out.exit_code == 0:
+        assert_stable(fn.stdout, process.run(fn.stdout, files, strict=args.strict, read=read))
+    return out
+
+
+# The recording apply-imagemaps: run N keeps its arguments (NUL-terminated), working
+# directory, a copy of each argument that names a file (file.I for argument I), stdin, and
+# the real one's stdout, stderr and exit status, which it passes on unchanged.
+_RECORDER = """\
+#!/bin/sh
+n=0
+[ -d {runs} ] || {{ echo "apply-imagemaps recorder: {runs} is gone" >&2; exit 70; }}
+while ! mkdir {runs}/"$n" 2>/dev/null; do n=$((n + 1)); done
+d={runs}/$n
+: >"$d/args"
+i=0
+for a in "$@"; do
+  printf '%s\\0' "$a" >>"$d/args"
+  f=${{a#--imagemaps=}}
+  if [ -f "$f" ]; then cp "$f" "$d/file.$i"; fi
+  i=$((i + 1))
+done
+pwd >"$d/cwd"
+cat >"$d/stdin"
+{real} "$@" <"$d/stdin" >"$d/stdout" 2>"$d/stderr"
+status=$?
+echo "$status" >"$d/status"
+cat "$d/stderr" >&2
+cat "$d/stdout"
+exit "$status"
+"""
+
+
+class Recorder:
+    """An ``apply-imagemaps`` that records every run a host makes of the real one (``real``)
+    and changes nothing the host sees: the same stdout bytes, stderr and exit status."""
+
+    def __init__(self, root: Path, real: Path) -> None:
+        self.runs_dir = root / "runs"
+        self.runs_dir.mkdir(parents=True)
+        self.path = root / "bin" / "apply-imagemaps"
+        self.path.parent.mkdir()
+        self.path.write_text(
+            _RECORDER.format(runs=shlex.quote(str(self.runs_dir)), real=shlex.quote(str(real)))
+        )
+        self.path.chmod(0o755)
+        self.checked = 0
+
+    def env(self, env: dict[str, str]) -> dict[str, str]:
+        """``env`` with the recorder first on PATH (hosts, and scripts/install-kustomize-plugin,
+        find apply-imagemaps there)."""
+        return {**env, "PATH": os.pathsep.join([str(self.path.parent), env["PATH"]])}
+
+    def runs(self) -> list[FnRun]:
+        """Every run so far, in the order they started."""
+        out = []
+        dirs = sorted(self.runs_dir.iterdir(), key=lambda d: int(d.name))
+        for d in dirs:
+            argv = (d / "args").read_bytes().decode().split("\0")[:-1]
+            files = {
+                arg: (d / f"file.{i}").read_bytes()
+                for i, arg in enumerate(_file_args(argv))
+                if (d / f"file.{i}").exists()
+            }
+            out.append(
+                FnRun(
+                    argv, Path((d / "cwd").read_text().rstrip("\n")), files,
+                    (d / "stdin").read_bytes(), (d / "stdout").read_bytes(),
+                    (d / "stderr").read_bytes(), int((d / "status").read_text()),
+                )
+            )  # fmt: skip
+        return out
+
+    def check(
+        self,
+        count: int,
+        *,
+        generated: bool | Callable[[FnRun], bool] = False,
+        stable: bool = True,
+    ) -> list[FnRun]:
+        """The oracle (`check_fn_run`) on each run since the last check, of which there must
+        be ``count``; they are returned, for the test's own assertions. ``generated`` may
+        say it run by run."""
+        runs = self.runs()
+        new = runs[self.checked :]
+        assert len(new) == count, f"the host ran apply-imagemaps {len(new)} times, not {count}"
+        for fn in new:
+            made = generated(fn) if callable(generated) else generated
+            check_fn_run(fn, generated=made, stable=stable)
+        self.checked = len(runs)
+        return new

@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .hostlib import FRONTEND, REPO, run
+from .hostlib import FRONTEND, REPO, FnRun, check_fn_run, run
 
 EXAMPLE = REPO / "examples" / "basic"
 
@@ -87,10 +87,13 @@ def test_install_steps_work_in_a_fresh_virtualenv(tmp_path: Path) -> None:
         installed = run(["sh", "-c", step], env, cwd=context)
         assert installed.returncode == 0, installed.stderr
 
-    rewritten = run(
-        [venv / "bin" / "apply-imagemaps", "--imagemaps", EXAMPLE / "imagemaps.yaml"],
-        env,
-        stdin=(EXAMPLE / "resources.yaml").read_text(),
-    )
+    args: list[str | Path] = [
+        venv / "bin" / "apply-imagemaps",
+        "--imagemaps",
+        EXAMPLE / "imagemaps.yaml",
+    ]
+    stdin = (EXAMPLE / "resources.yaml").read_text()
+    rewritten = run(args, env, stdin=stdin)
     assert rewritten.returncode == 0, rewritten.stderr
+    check_fn_run(FnRun.by_hand(args, stdin, rewritten))
     assert f"image: {FRONTEND}\n" in rewritten.stdout

@@ -1,6 +1,9 @@
 """Helm 3 (3.17.2) runs apply-imagemaps as a ``--post-renderer`` executable found on PATH:
 ``helm template|install CHART --post-renderer apply-imagemaps
---post-renderer-args --imagemaps --post-renderer-args maps.yaml``."""
+--post-renderer-args --imagemaps --post-renderer-args maps.yaml``.
+
+Each test runs Helm with the recording apply-imagemaps first on PATH and holds what Helm passed
+to it and got back against the oracle (hostlib.Recorder)."""
 
 from __future__ import annotations
 
@@ -12,8 +15,11 @@ from .hostlib import (
     INVALID_MAPS,
     MAPS,
     MIGRATIONS,
+    FnRun,
+    Recorder,
     assert_golden,
     changed_lines,
+    check_fn_run,
     helm_document,
     helm_template,
     post_renderer,
@@ -22,13 +28,15 @@ from .hostlib import (
 
 
 def test_template_rewrites_images_and_keeps_every_other_byte(
-    helm3: Path, host_env: dict[str, str]
+    helm3: Path, recorded_env: dict[str, str], recorder: Recorder
 ) -> None:
-    plain = helm_template(helm3, host_env)
-    rendered = helm_template(helm3, host_env, *post_renderer("apply-imagemaps", MAPS))
+    plain = helm_template(helm3, recorded_env)
+    rendered = helm_template(helm3, recorded_env, *post_renderer("apply-imagemaps", MAPS))
     assert rendered.returncode == 0, rendered.stderr
+    (fn,) = recorder.check(1)
     # Helm 3 prints the post-renderer's stdout as it is: `# Source:` lines, the template's
     # comments and quotes, and its indentation all come through.
+    assert fn.stdout.decode() in rendered.stdout
     assert changed_lines(plain.stdout, rendered.stdout) == [
         '-          image: "example.com/shop/frontend:1.4.0"   # built by Tilt',
         f'+          image: "{FRONTEND}"   # built by Tilt',
@@ -39,26 +47,32 @@ def test_template_rewrites_images_and_keeps_every_other_byte(
     assert_golden(GOLDEN / "helm3-template.yaml", rendered.stdout)
 
 
-def test_hooks_are_not_post_rendered(helm3: Path, host_env: dict[str, str]) -> None:
+def test_hooks_are_not_post_rendered(
+    helm3: Path, recorded_env: dict[str, str], recorder: Recorder
+) -> None:
     # Helm 3 splits hooks off before it runs the post-renderer (README "Helm 3").
-    plain = helm_template(helm3, host_env)
-    rendered = helm_template(helm3, host_env, *post_renderer("apply-imagemaps", MAPS))
+    plain = helm_template(helm3, recorded_env)
+    rendered = helm_template(helm3, recorded_env, *post_renderer("apply-imagemaps", MAPS))
     assert rendered.returncode == 0, rendered.stderr
+    (fn,) = recorder.check(1)
+    assert b"migrate-hook.yaml" not in fn.stdin
     hook = helm_document(rendered.stdout, "shop/templates/migrate-hook.yaml")
     assert hook == helm_document(plain.stdout, "shop/templates/migrate-hook.yaml")
     assert "image: example.com/shop/migrations:1.4.0\n" in hook
 
 
 def test_failure_shows_our_reason(
-    helm3: Path, host_env: dict[str, str], apply_imagemaps: Path
+    helm3: Path, recorded_env: dict[str, str], recorder: Recorder, host_env: dict[str, str]
 ) -> None:
-    failed = helm_template(helm3, host_env, *post_renderer("apply-imagemaps", INVALID_MAPS))
-    by_hand = run(
-        ["apply-imagemaps", "--imagemaps", INVALID_MAPS],
-        host_env,
-        stdin=helm_template(helm3, host_env).stdout,
-    )
+    failed = helm_template(helm3, recorded_env, *post_renderer("apply-imagemaps", INVALID_MAPS))
+    (fn,) = recorder.check(1)
+    # by hand: the real apply-imagemaps, on the whole render
+    args = ["apply-imagemaps", "--imagemaps", str(INVALID_MAPS)]
+    rendered = helm_template(helm3, host_env).stdout
+    by_hand = run(args, host_env, stdin=rendered)
+    check_fn_run(FnRun.by_hand(args, rendered, by_hand))
     assert (by_hand.returncode, by_hand.stdout) == (1, "")
+    assert (fn.status, fn.stdout, fn.stderr.decode()) == (1, b"", by_hand.stderr)
     assert by_hand.stderr == (
         f"[error] tilt.dev/v1alpha1/ImageMap/frontend spec.selecter (in {INVALID_MAPS}):"
         ' unknown field "selecter"; did you mean "selector"?\n'
@@ -68,6 +82,6 @@ def test_failure_shows_our_reason(
     assert (failed.returncode, failed.stdout) == (1, "")
     assert failed.stderr == (
         "Error: error while running post render on files: error while running command"
-        f" {apply_imagemaps}. error output:\n{by_hand.stderr}: exit status 1\n\n"
+        f" {recorder.path}. error output:\n{by_hand.stderr}: exit status 1\n\n"
         "Use --debug flag to render out invalid YAML\n"
     )

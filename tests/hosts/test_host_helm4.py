@@ -1,5 +1,8 @@
 """Helm 4 (4.1.4) runs post-renderers as plugins: helm-plugin/ is the plugin ``apply-imagemaps``
-(``postrenderer/v1``), found through ``HELM_PLUGINS`` or installed with ``helm plugin install``."""
+(``postrenderer/v1``), found through ``HELM_PLUGINS`` or installed with ``helm plugin install``.
+
+The plugin's command, ``apply-imagemaps``, is found on PATH: each test puts the recording one
+first and holds what Helm passed to it and got back against the oracle (hostlib.Recorder)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from .hostlib import (
     MAPS,
     MIGRATIONS,
     REPO,
+    Recorder,
     assert_golden,
     changed_lines,
     helm_template,
@@ -42,18 +46,23 @@ def plugin_dir(root: Path, name: str, plugin_yaml: str) -> None:
 
 
 @pytest.fixture
-def plugins_env(host_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
-    """HELM_PLUGINS holding our plugin (a link to helm-plugin/) and the pass-through one."""
+def plugins_env(recorded_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
+    """HELM_PLUGINS holding our plugin (a link to helm-plugin/) and the pass-through one;
+    the recording apply-imagemaps first on PATH."""
     plugins = tmp_path / "helm4-plugins"
     plugin_dir(plugins, "passthrough", PASSTHROUGH)
     (plugins / "apply-imagemaps").symlink_to(REPO / "helm-plugin", target_is_directory=True)
-    return {**host_env, "HELM_PLUGINS": str(plugins)}
+    return {**recorded_env, "HELM_PLUGINS": str(plugins)}
 
 
-def test_plugin_rewrites_images_including_hooks(helm4: Path, plugins_env: dict[str, str]) -> None:
+def test_plugin_rewrites_images_including_hooks(
+    helm4: Path, plugins_env: dict[str, str], recorder: Recorder
+) -> None:
     passthrough = helm_template(helm4, plugins_env, "--post-renderer", "passthrough")
     rendered = helm_template(helm4, plugins_env, *post_renderer("apply-imagemaps", MAPS))
     assert rendered.returncode == 0, rendered.stderr
+    (fn,) = recorder.check(1)
+    assert b"shop/templates/migrate-hook.yaml" in fn.stdin  # the hook was post-rendered
     assert changed_lines(passthrough.stdout, rendered.stdout) == [
         '-        image: "example.com/shop/frontend:1.4.0" # built by Tilt',
         f'+        image: "{FRONTEND}" # built by Tilt',
@@ -69,7 +78,7 @@ def test_plugin_rewrites_images_including_hooks(helm4: Path, plugins_env: dict[s
 
 
 def test_templates_stay_in_their_files(
-    helm4: Path, plugins_env: dict[str, str], tmp_path: Path
+    helm4: Path, plugins_env: dict[str, str], tmp_path: Path, recorder: Recorder
 ) -> None:
     # Helm 4 files each document by its postrender-filename annotation: one that lost it
     # would come back as generated-by-postrender-N.yaml.
@@ -78,6 +87,7 @@ def test_templates_stay_in_their_files(
         helm4, plugins_env, "--output-dir", out, *post_renderer("apply-imagemaps", MAPS)
     )
     assert rendered.returncode == 0, rendered.stderr
+    recorder.check(1)
     files = read_tree(out)
     assert sorted(files) == [
         "shop/templates/deployment.yaml",
@@ -90,9 +100,9 @@ def test_templates_stay_in_their_files(
 
 
 def test_plugin_install_into_a_helm4_only_data_home(
-    helm4: Path, host_env: dict[str, str], tmp_path: Path
+    helm4: Path, recorded_env: dict[str, str], tmp_path: Path, recorder: Recorder
 ) -> None:
-    env = {**host_env, "HELM_DATA_HOME": str(tmp_path / "helm4-data")}
+    env = {**recorded_env, "HELM_DATA_HOME": str(tmp_path / "helm4-data")}
     installed = run([helm4, "plugin", "install", REPO / "helm-plugin"], env)
     assert installed.returncode == 0, installed.stderr
     assert installed.stdout.splitlines()[-1] == "Installed plugin: apply-imagemaps"
@@ -102,6 +112,7 @@ def test_plugin_install_into_a_helm4_only_data_home(
     ]  # fmt: skip
     rendered = helm_template(helm4, env, *post_renderer("apply-imagemaps", MAPS))
     assert rendered.returncode == 0, rendered.stderr
+    recorder.check(1)
     assert f'image: "{FRONTEND}"' in rendered.stdout
 
 
@@ -126,18 +137,21 @@ def test_helm3_loses_its_plugins_when_it_finds_ours(
 
 
 def test_failure_reason_is_lost_and_the_readme_recipe_finds_it(
-    helm4: Path, plugins_env: dict[str, str], apply_imagemaps: Path
+    helm4: Path, plugins_env: dict[str, str], recorder: Recorder
 ) -> None:
     failed = helm_template(
         helm4, plugins_env, "--debug", *post_renderer("apply-imagemaps", INVALID_MAPS)
     )
+    (fn,) = recorder.check(1)
+    assert (fn.status, fn.stdout) == (1, b"")
+    assert b'unknown field "selecter"' in fn.stderr  # what Helm throws away
     assert (failed.returncode, failed.stdout.strip()) == (1, "")
     assert failed.stderr.endswith(
         "Error: error while running post render on files: failed to invoke post-renderer plugin"
         ' "apply-imagemaps": plugin "apply-imagemaps" exited with error\n'
     )
     # --debug shows the command line, and that our stderr was thrown away ...
-    command = f"{apply_imagemaps} --imagemaps {INVALID_MAPS}"
+    command = f"{recorder.path} --imagemaps {INVALID_MAPS}"
     assert f'msg="executing plugin command" pluginName=apply-imagemaps command="{command}"' in (
         failed.stderr
     )
@@ -145,6 +159,7 @@ def test_failure_reason_is_lost_and_the_readme_recipe_finds_it(
     assert 'stderr=""' in failed.stderr
     # ... so README "Helm 4" says: render without it, and pipe into that command by hand.
     by_hand = run(command.split(), plugins_env, stdin=helm_template(helm4, plugins_env).stdout)
+    recorder.check(1)
     assert (by_hand.returncode, by_hand.stdout) == (1, "")
     assert (
         f'spec.selecter (in {INVALID_MAPS}): unknown field "selecter"; did you mean "selector"?'

@@ -3,6 +3,8 @@
 
 kpt re-serializes the files it writes (``"x"   # c`` becomes ``"x" # c``), so each run is
 compared with the same kpt command running ``cat`` instead: a function that changes nothing.
+kpt finds ``apply-imagemaps`` on PATH: each test puts the recording one first and holds the
+ResourceList kpt passed to it and got back against the oracle (hostlib.Recorder).
 """
 
 from __future__ import annotations
@@ -14,7 +16,17 @@ from typing import Any
 
 import yaml
 
-from .hostlib import DATA, FRONTEND, INVALID_MAPS, MIGRATIONS, REPO, changed_lines, read_tree, run
+from .hostlib import (
+    DATA,
+    FRONTEND,
+    INVALID_MAPS,
+    MIGRATIONS,
+    REPO,
+    Recorder,
+    changed_lines,
+    read_tree,
+    run,
+)
 
 BASIC = REPO / "examples" / "basic"
 CONFIGPATH = REPO / "examples" / "kpt-configpath"
@@ -65,10 +77,13 @@ def eval_against_cat(
     return read_tree(cat), read_tree(ours)
 
 
-def test_eval_with_configmap_arguments(kpt: Path, host_env: dict[str, str], tmp_path: Path) -> None:
+def test_eval_with_configmap_arguments(
+    kpt: Path, recorded_env: dict[str, str], recorder: Recorder, tmp_path: Path
+) -> None:
     cat, ours = eval_against_cat(
-        kpt, host_env, tmp_path, "--", "selector=example.com/shop/frontend", f"image={FRONTEND}"
+        kpt, recorded_env, tmp_path, "--", "selector=example.com/shop/frontend", f"image={FRONTEND}"
     )
+    recorder.check(1)
     assert ours.keys() == cat.keys() == {"Kptfile", "resources.yaml"}
     assert ours["Kptfile"] == (BASIC / "Kptfile").read_text()
     assert ours["resources.yaml"].startswith("# The shop's web tier.")
@@ -87,9 +102,12 @@ def test_eval_with_configmap_arguments(kpt: Path, host_env: dict[str, str], tmp_
     )
 
 
-def test_eval_with_fn_config_file(kpt: Path, host_env: dict[str, str], tmp_path: Path) -> None:
+def test_eval_with_fn_config_file(
+    kpt: Path, recorded_env: dict[str, str], recorder: Recorder, tmp_path: Path
+) -> None:
     config = DATA / "kpt" / "migrations-imagemap.yaml"
-    cat, ours = eval_against_cat(kpt, host_env, tmp_path, "--fn-config", config)
+    cat, ours = eval_against_cat(kpt, recorded_env, tmp_path, "--fn-config", config)
+    recorder.check(1)
     assert ours["Kptfile"] == (BASIC / "Kptfile").read_text()
     assert changed_lines(cat["resources.yaml"], ours["resources.yaml"]) == [
         '-          image: "example.com/shop/migrations:1.4.0" # rewritten, and args set',
@@ -116,16 +134,17 @@ def render(
 
 
 def test_render_a_pipeline_with_config_path(
-    kpt: Path, host_env: dict[str, str], tmp_path: Path
+    kpt: Path, recorded_env: dict[str, str], recorder: Recorder, tmp_path: Path
 ) -> None:
     cat = package(tmp_path / "cat", CONFIGPATH)
     (cat / "Kptfile").write_text(
         (cat / "Kptfile").read_text().replace("exec: apply-imagemaps", "exec: cat")
     )
-    assert render(kpt, host_env, cat, tmp_path / "cat-results").returncode == 0
+    assert render(kpt, recorded_env, cat, tmp_path / "cat-results").returncode == 0
     ours = package(tmp_path / "ours", CONFIGPATH)
-    rendered = render(kpt, host_env, ours, tmp_path / "r")
+    rendered = render(kpt, recorded_env, ours, tmp_path / "r")
     assert rendered.returncode == 0, rendered.stderr
+    recorder.check(1)
 
     files = read_tree(ours)
     assert files.keys() == read_tree(CONFIGPATH).keys()
@@ -151,12 +170,14 @@ def test_render_a_pipeline_with_config_path(
 
 
 def test_render_fails_on_an_error_result_and_leaves_the_package_alone(
-    kpt: Path, host_env: dict[str, str], tmp_path: Path
+    kpt: Path, recorded_env: dict[str, str], recorder: Recorder, tmp_path: Path
 ) -> None:
     pkg = package(tmp_path, CONFIGPATH)
     shutil.copy(INVALID_MAPS, pkg / "imagemap.yaml")
     before = read_tree(pkg)
-    rendered = render(kpt, host_env, pkg, tmp_path / "r")
+    rendered = render(kpt, recorded_env, pkg, tmp_path / "r")
+    (fn,) = recorder.check(1)  # KRM mode writes the ResourceList back, even on error
+    assert fn.status == 1 and b"kind: ResourceList" in fn.stdout
     assert rendered.returncode == 1
     assert '[FAIL] "apply-imagemaps"' in rendered.stderr
     assert read_tree(pkg) == before
@@ -174,7 +195,7 @@ TILT = REPO / "examples" / "tilt"
 
 
 def test_eval_generates_from_a_kubernetes_apply(
-    kpt: Path, host_env: dict[str, str], tmp_path: Path
+    kpt: Path, recorded_env: dict[str, str], recorder: Recorder, tmp_path: Path
 ) -> None:
     """`--fn-config` a KubernetesApply exported from Tilt, the ImageMaps as package items: the
     manifests of its spec.yaml are added to the package, rewritten; a second eval adds
@@ -184,9 +205,10 @@ def test_eval_generates_from_a_kubernetes_apply(
     shutil.move(pkg / "kubernetesapply.yaml", config)
     for _ in range(2):
         evaluated = kpt_fn(
-            kpt, host_env, "eval", pkg, "--exec", "apply-imagemaps", "--fn-config", config
+            kpt, recorded_env, "eval", pkg, "--exec", "apply-imagemaps", "--fn-config", config
         )
         assert evaluated.returncode == 0, evaluated.stderr
+        recorder.check(1, generated=True)
         files = read_tree(pkg)
         assert files.keys() == {
             "imagemaps.yaml",
