@@ -26,7 +26,7 @@ import yaml
 from krm_fn.process import ConfigFile, Output, run
 from krm_fn.results import Result, Severity
 
-__all__ = ["assert_exact", "assert_stable", "checked_run", "load_all"]
+__all__ = ["assert_exact", "assert_stable", "checked_run", "load_all", "with_changes"]
 
 RESOURCE_LIST_VERSIONS = ("config.kubernetes.io/v1", "v1")
 IMAGEMAP_VERSION = "tilt.dev/v1alpha1"
@@ -329,6 +329,19 @@ def _expected(
                 + ("; ".join(problems) or "no such object")
             )
     return expected
+
+
+def with_changes(
+    objects: Sequence[Any],
+    results: Sequence[Result | dict[str, Any]],
+    *,
+    generated: bool = False,
+) -> list[Any]:
+    """A copy of the objects (as `load_all` gives them) with exactly the changes the `info`
+    results report applied, as `assert_exact` expects the output: for checking what a host
+    wrote from a run's output (`kpt fn sink`, `kpt fn render`). A result that fits no
+    object fails (`generated`: a change to no object is a generated object's)."""
+    return _expected(list(objects), results, generated)
 
 
 # --- the checks ------------------------------------------------------------------------
