@@ -1,25 +1,45 @@
-"""Image locators: where images live in custom resources that are not pod specs.
+r"""Image locators: where images live in custom resources that are not pod specs.
 
 A locator is Tilt's ImageLocator (tilt-injection.md S8): an `objectSelector` of four
 regular expressions (`apiVersionRegexp`, `kindRegexp`, `nameRegexp`, `namespaceRegexp`;
-each searched, not anchored, as Tilt does; empty matches all; an object without a
-namespace counts as `default`), a JSONPath `path` (krm_fn.jsonpath) and, for a reference
-split over two fields, `object: {repoField, tagField}`.
+each searched, not anchored, as Tilt's `MatchString` does; empty matches all; an object
+without a namespace counts as `default`), a JSONPath `path` (krm_fn.jsonpath) and, for a
+reference split over two fields, `object: {repoField, tagField}`.
+
+The regexes are RE2, as Tilt compiles them with Go's `regexp`: Go's syntax (`(?i)` anywhere,
+as in Tilt's own `^(?i)Project$`; `\pL`; `[[:upper:]]`) and matching in time linear in the
+text whatever the pattern. They run on google-re2 (the C++ RE2 that Go's package was ported
+from), imported only when a user's locator has a regex. Where the two differ, Go's rule is
+kept: RE2's `\C` (any byte) is refused, as Go refuses it. One difference is left: Go also
+refuses a pattern nested more than 1000 deep, which RE2 takes (and still matches in linear
+time). Python's `re` syntax that RE2 lacks (lookarounds, backreferences, `(?P=name)`,
+possessive and atomic groups) is an invalid pattern, as in Tilt.
 
 The built-in catalog is data in the same shape as a user's `imageLocators`, so both go
-through the same validation and the same code.
+through the same validation and the same code, except that its few fixed patterns (a
+literal prefix, a list of kinds) run on Python's `re`: they mean the same in both dialects
+(a test checks that), and a normal run then never loads RE2.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
 
 from krm_fn.jsonpath import JSONPathError, Path, compile_path
 from krm_fn.schema import Problem
 
-__all__ = ["CATALOG", "Locator", "ObjectSelector", "catalog", "compile_locators"]
+__all__ = [
+    "CATALOG",
+    "Locator",
+    "ObjectSelector",
+    "PatternError",
+    "Regexp",
+    "catalog",
+    "compile_locators",
+    "compile_re2",
+]
 
 _SELECTOR_KEYS = {
     "apiVersionRegexp": "api_version",
@@ -29,13 +49,23 @@ _SELECTOR_KEYS = {
 }
 
 
+class Regexp(Protocol):
+    """A compiled pattern: an RE2 one, or a catalog pattern on Python's `re`."""
+
+    def search(self, text: str, /) -> object: ...
+
+
+class PatternError(ValueError):
+    """A pattern that does not compile; the message is RE2's."""
+
+
 class ObjectSelector(NamedTuple):
     """Which objects a locator applies to; a None pattern matches everything."""
 
-    api_version: re.Pattern[str] | None = None
-    kind: re.Pattern[str] | None = None
-    name: re.Pattern[str] | None = None
-    namespace: re.Pattern[str] | None = None
+    api_version: Regexp | None = None
+    kind: Regexp | None = None
+    name: Regexp | None = None
+    namespace: Regexp | None = None
 
     def matches(self, api_version: str, kind: str, name: str, namespace: str) -> bool:
         return (
@@ -46,8 +76,65 @@ class ObjectSelector(NamedTuple):
         )
 
 
-def _search(pattern: re.Pattern[str] | None, value: str) -> bool:
+def _search(pattern: Regexp | None, value: str) -> bool:
     return pattern is None or pattern.search(value) is not None
+
+
+class _RE2:
+    """An RE2 pattern, searched (Go's `MatchString`) in linear time."""
+
+    __slots__ = ("_regexp",)
+
+    def __init__(self, regexp: Any) -> None:
+        self._regexp = regexp
+
+    def search(self, text: str, /) -> object:
+        try:
+            return self._regexp.search(text)
+        except UnicodeEncodeError:  # a lone surrogate (a YAML "\ud800"): Go reads U+FFFD
+            return self._regexp.search(_SURROGATE.sub("\ufffd", text))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_OPTIONS: list[Any] = []
+
+
+def compile_re2(text: str) -> Regexp:
+    """Compile a pattern as Go's `regexp.Compile` would. Raises PatternError with RE2's
+    message. Imports RE2 on first use: a run with no regex of the user's never loads it."""
+    import re2  # google-re2
+
+    if not _OPTIONS:
+        options = re2.Options()
+        options.log_errors = False  # RE2 would log each bad pattern on stderr
+        options.never_capture = True  # only "does it match": no submatch tracking
+        _OPTIONS.append(options)
+    try:
+        regexp = re2.compile(_SURROGATE.sub("\ufffd", text), _OPTIONS[0])
+    except re2.error as err:
+        message = err.args[0] if err.args else err
+        raise PatternError(
+            message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+        ) from None
+    if _escapes_any_byte(text):
+        raise PatternError("invalid escape sequence: \\C (Go's regexp has no \\C)")
+    return _RE2(regexp)
+
+
+def _escapes_any_byte(text: str) -> bool:
+    """Whether the pattern has RE2's `\\C` escape, outside a `\\Q...\\E` literal."""
+    pos = text.find("\\")
+    while 0 <= pos < len(text) - 1:
+        escaped = text[pos + 1]
+        if escaped == "C":
+            return True
+        if escaped == "Q":
+            end = text.find("\\E", pos + 2)
+            if end < 0:
+                return False
+            pos = end
+        pos = text.find("\\", pos + 2)
+    return False
 
 
 class Locator(NamedTuple):
@@ -61,18 +148,21 @@ class Locator(NamedTuple):
 
 
 def compile_locators(
-    data: Sequence[Mapping[str, Any]], where: str
+    data: Sequence[Mapping[str, Any]],
+    where: str,
+    regexp: Callable[[str], Regexp] = compile_re2,
 ) -> tuple[list[Locator], list[Problem]]:
     """Schema-valid locator data to Locators; a bad regex or path is a Problem at its field.
 
-    `where` names the list (`imageLocators`); each locator is `where[i]`, or its `name`."""
+    `where` names the list (`imageLocators`); each locator is `where[i]`, or its `name`.
+    `regexp` compiles the selector patterns (RE2; the catalog's own are on `re`)."""
     locators, problems = [], []
     for index, item in enumerate(data):
         at = f"{where}[{index}]"
-        selector, bad = _selector(item.get("objectSelector") or {}, f"{at}.objectSelector")
+        selector, bad = _selector(item.get("objectSelector") or {}, f"{at}.objectSelector", regexp)
         problems += bad
         try:
-            path = compile_path(item["path"])
+            path = compile_path(item["path"], where=f"{at}.path")
         except JSONPathError as err:
             problems.append(Problem(f"{at}.path", str(err)))
             continue
@@ -82,14 +172,16 @@ def compile_locators(
     return locators, problems
 
 
-def _selector(data: Mapping[str, str], at: str) -> tuple[ObjectSelector, list[Problem]]:
-    patterns: dict[str, re.Pattern[str] | None] = {}
+def _selector(
+    data: Mapping[str, str], at: str, regexp: Callable[[str], Regexp]
+) -> tuple[ObjectSelector, list[Problem]]:
+    patterns: dict[str, Regexp | None] = {}
     problems = []
     for key, attribute in _SELECTOR_KEYS.items():
         text = data.get(key) or ""
         try:
-            patterns[attribute] = re.compile(text) if text else None
-        except re.error as err:
+            patterns[attribute] = regexp(text) if text else None
+        except (PatternError, re.error) as err:
             problems.append(Problem(f"{at}.{key}", f"invalid regular expression {text!r}: {err}"))
     return ObjectSelector(**patterns), problems
 
@@ -141,10 +233,17 @@ CATALOG: tuple[dict[str, Any], ...] = (
 _COMPILED: list[Locator] = []
 
 
+def _catalog_regexp(text: str) -> Regexp:
+    """A catalog pattern on Python's `re`, its closing `$` made RE2's end of text (`re`'s
+    `$` also matches before a last newline)."""
+    assert "$" not in text[:-1], text
+    return re.compile(text[:-1] + r"\Z" if text.endswith("$") else text)
+
+
 def catalog() -> list[Locator]:
     """The catalog, compiled once (its entries are tested to be valid)."""
     if not _COMPILED:
-        locators, problems = compile_locators(CATALOG, "catalog")
+        locators, problems = compile_locators(CATALOG, "catalog", _catalog_regexp)
         assert not problems, problems
         _COMPILED.extend(locators)
     return _COMPILED

@@ -3,12 +3,20 @@ and anyImageKey. Every catalog entry has a row with a realistic object."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+import yaml
 
-from krm_fn.locators import CATALOG, ObjectSelector, catalog, compile_locators
+from krm_fn import jsonpath
+from krm_fn.imagemap import load
+from krm_fn.locators import CATALOG, ObjectSelector, catalog, compile_locators, compile_re2
+from krm_fn.schema import Problem
 from tests.conftest import imagemap, run_fn
+from tests.deadline import deadline
 
 INJECT = "localhost:5000/app:tilt-1"
 MapsFile = Callable[[str], str]
@@ -62,7 +70,7 @@ def test_bad_locators_are_reported_at_their_fields(maps_file: MapsFile) -> None:
     assert out.stderr.splitlines() == [
         "[error] fn.apply-imagemaps.dev/v1alpha1/ApplyImageMaps "
         f"imageLocators[0].objectSelector.kindRegexp (in {path}): invalid regular expression "
-        "'(unclosed': missing ), unterminated subpattern at position 0",
+        "'(unclosed': missing ): (unclosed",  # RE2's message
         f"[error] fn.apply-imagemaps.dev/v1alpha1/ApplyImageMaps imageLocators[1].path (in {path}):"
         " path '{.spec[0}': '[' at 5 is not closed",
     ]
@@ -358,3 +366,206 @@ def test_conflicting_edits_are_an_error_not_a_crash(maps_file: MapsFile) -> None
     assert "[error] document 1: two edits overlap at line 8; nothing in it was changed" in (
         out.stderr
     )
+
+
+# --- regexes: RE2 in Go's dialect, linear time (issue 13) -------------------------------
+
+TILT_SPELLINGS = [
+    # Tilt's k8s_kind("Project") / MustKindSelector: `^(?i)` + QuoteMeta(kind) + `$`
+    ("^(?i)Project$", ["Project", "project", "PROJECT"], ["Projects", "MyProject"]),
+    ("^(?i)UselessMachine$", ["UselessMachine", "uselessmachine"], ["Machine"]),
+    (r"^(?i)serving\.knative\.dev/v1$", ["serving.knative.dev/v1"], ["servingXknative.dev/v1"]),
+    # k8s_image_json_path(kind="KafkaConnect"): `(?i)` and unanchored (tilt-dev/tilt#5326)
+    ("(?i)KafkaConnect", ["KafkaConnector", "kafkaconnect"], ["Kafka"]),
+    ("(?i).*o", ["foo"], ["bar"]),  # TestK8sImageJSONPathArgs: name='.*o' matches foo
+    ("Deploy(?i)MENT", ["Deployment", "DeployMENT"], ["deployment"]),  # a flag mid-pattern
+    (r"^\pL+$", ["Déploiement", "Ωmega"], ["v1", "app-1"]),
+    (r"^\p{Lu}", ["Élan"], ["élan"]),
+    ("[[:upper:]]", ["appsV1"], ["apps"]),
+    ("^[[:alpha:]]+$", ["Pod"], ["Pod2"]),
+    (r"^\d+$", ["123"], ["١٢٣"]),  # `\d` is ASCII, as in Go (not Python's Unicode digits)
+    ("^web$", ["web"], ["web\n"]),  # `$` is the end of the text, not before a last newline
+    (r"(?U)^a+", ["aaa"], ["b"]),  # Go's ungreedy flag
+    (r"^\Qa.b\E$", ["a.b"], ["axb"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "matching", "other"), TILT_SPELLINGS, ids=[r[0] for r in TILT_SPELLINGS]
+)
+def test_tilt_selector_spellings(pattern: str, matching: list[str], other: list[str]) -> None:
+    """Python's `re` refused the first spellings (`global flags not at the start of the
+    expression`) and read `[[:upper:]]` as a set of characters (a FutureWarning)."""
+    (locator,), problems = compile_locators(
+        [{"objectSelector": {"nameRegexp": pattern}, "path": "{.spec.image}"}], "imageLocators"
+    )
+    assert problems == []
+    assert [locator.selector.matches("v1", "K", name, "") for name in matching + other] == [
+        True
+    ] * len(matching) + [False] * len(other)
+
+
+def test_tilt_uselessmachine_locator(maps_file: MapsFile) -> None:
+    """Tilt's TestCRDImageObjectInjection: MustKindSelector("UselessMachine") and the
+    object locator `{.spec.imageObject}` on testyaml.CRDImageObjectYAML."""
+    crd = (
+        "apiVersion: tilt.dev/v1alpha1\nkind: UselessMachine\nmetadata:\n  name: um\n"
+        "spec:\n  imageObject:\n    repo: frontend\n"
+    )
+    config = _config(
+        "imageLocators:\n- objectSelector: {kindRegexp: '^(?i)UselessMachine$'}\n"
+        "  path: '{.spec.imageObject}'\n  object: {repoField: repo, tagField: tag}\n"
+    ).replace("example.com/app", "frontend")
+    out = run_fn(crd, "--imagemaps", maps_file(config))
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout == crd.replace(
+        "repo: frontend\n", "repo: localhost:5000/app\n    tag: tilt-1\n"
+    )
+
+
+REFUSED = [
+    ("(?P<n>a)(?P=n)", "invalid perl operator: (?P"),  # Python's named backreference
+    ("a(?=b)", "invalid perl operator: (?="),
+    ("(?<=a)b", "invalid perl operator: (?<="),
+    ("a(?!b)", "invalid perl operator: (?!"),
+    (r"(a)\1", r"invalid escape sequence: \1"),
+    ("a++", "bad repetition operator: ++"),
+    ("(?>a)", "invalid perl operator: (?>"),
+    (r"a\Z", r"invalid escape sequence: \Z"),
+    ("(?x) a", "invalid perl operator: (?x"),
+    (r"\C", r"invalid escape sequence: \C (Go's regexp has no \C)"),  # RE2 alone takes it
+    ("a{1001}", "invalid repetition size: {1001}"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "message"), REFUSED, ids=[r[0] for r in REFUSED])
+def test_python_only_syntax_is_refused(pattern: str, message: str, capfd: Any) -> None:
+    """What Go's regexp refuses is an invalid pattern, with RE2's message at its field
+    (Python's `re` took all of these but the last two)."""
+    config = load(
+        {
+            "apiVersion": "tilt.dev/v1alpha1",
+            "kind": "KubernetesApply",
+            "metadata": {"name": "app"},
+            "spec": {
+                "yaml": "kind: X\n",
+                "imageLocators": [
+                    {"objectSelector": {"kindRegexp": "^X$"}, "path": "{.spec.image}"},
+                    {"objectSelector": {"namespaceRegexp": pattern}, "path": "{.spec.image}"},
+                ],
+            },
+        }
+    )
+    assert config.problems == [
+        Problem(
+            "spec.imageLocators[1].objectSelector.namespaceRegexp",
+            f"invalid regular expression {pattern!r}: {message}",
+        )
+    ]
+    assert capfd.readouterr() == ("", "")  # RE2 logs nothing of its own
+
+
+def test_no_backtracking_whatever_the_pattern(maps_file: MapsFile) -> None:
+    """`^(a+)+$` against 30 `a`s and a `!` took Python's `re` 40 s; 32 never ended."""
+    config = _config("imageLocators:\n- objectSelector: {kindRegexp: '^(a+)+$'}\n  path: '{.x}'\n")
+    objects = f"kind: {'a' * 32}!\nx: example.com/app\n---\nkind: {'a' * 32}\nx: example.com/app\n"
+    with deadline(10):
+        out = run_fn(objects, "--imagemaps", maps_file(config))
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout == objects.replace(
+        f"{'a' * 32}\nx: example.com/app", f"{'a' * 32}\nx: {INJECT}"
+    )
+
+
+def test_surrogates_in_patterns_and_values_are_not_a_crash() -> None:
+    (locator,), problems = compile_locators(
+        [{"objectSelector": {"nameRegexp": "^a\ud800$"}, "path": "{.a}"}], "imageLocators"
+    )
+    assert problems == []
+    assert locator.selector.matches("v1", "K", "a\ud800", "")  # both read as U+FFFD
+    assert not locator.selector.matches("v1", "K", "ab", "")
+
+
+def test_catalog_patterns_mean_the_same_in_re2() -> None:
+    """The catalog's patterns run on Python's `re` (a normal run never loads RE2): each one
+    compiles in RE2 and decides every apiVersion and kind of the rows the same way."""
+    values = {v for row in CATALOG_ROWS for v in row[1:3]}
+    values |= {f"{v}s" for v in values} | {f"x{v}" for v in values} | {"v1", "Pod", "Task\n"}
+    keys = {"apiVersionRegexp": "api_version", "kindRegexp": "kind"}
+    for entry, locator in zip(CATALOG, catalog(), strict=True):
+        for key, pattern in entry["objectSelector"].items():
+            python, re2 = getattr(locator.selector, keys[key]), compile_re2(pattern)
+            for value in values:
+                assert (python.search(value) is None) == (re2.search(value) is None), (
+                    pattern,
+                    value,
+                )
+
+
+RE2_LOADED = """\
+import io, sys
+from krm_fn.cli import main
+maps = sys.argv[1]
+task = b"apiVersion: tekton.dev/v1\\nkind: Task\\nmetadata: {name: t}\\n"
+task += b"spec:\\n  steps:\\n  - image: example.com/app\\n"
+main(["--imagemaps", maps], stdin=io.BytesIO(task), stdout=io.BytesIO(), stderr=io.StringIO())
+print("re2" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "loaded"),
+    [
+        ("", False),  # the catalog alone
+        ("imageLocators:\n- path: '{.spec.image}'\n", False),  # a locator without a regex
+        ("imageLocators:\n- objectSelector: {kindRegexp: Task}\n  path: '{.x}'\n", True),
+    ],
+)
+def test_re2_is_loaded_only_for_a_users_regex(
+    extra: str, loaded: bool, maps_file: MapsFile
+) -> None:
+    python = subprocess.run(
+        [sys.executable, "-c", RE2_LOADED, maps_file(_config(extra))],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert python.stdout == f"{loaded}\n", python.stderr
+
+
+# --- JSONPath work past its limit is an error result (issue 13) -------------------------
+
+DEEP = (
+    "apiVersion: example.com/v1\nkind: Deep\nmetadata:\n  name: d\nspec:\n"
+    + "".join(f"{'  ' * (i + 1)}k{i}:\n" for i in range(30))
+    + f"{'  ' * 31}image: example.com/app\n"
+)
+
+
+def test_too_much_path_work_is_an_error_result(
+    maps_file: MapsFile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonpath, "MAX_VISITS", 100)
+    config = _config("imageLocators:\n- path: '{.spec.k0.k1}'\n- path: '{..*..*..*}'\n")
+    path = maps_file(config)
+    out = run_fn(DEEP, "--imagemaps", path)
+    assert (out.exit_code, out.stdout) == (1, "")
+    assert (
+        "[error] example.com/v1/Deep/d: imageLocators[1].path: path '{..*..*..*}' needs more "
+        "than 100 node visits on this object (the limit for one path on one object); give it "
+        "fewer steps, fewer `..` and `*` in particular, or a narrower objectSelector"
+    ) in out.stderr.splitlines()
+    assert "Traceback" not in out.stderr
+    rl = (
+        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- "
+        + DEEP.replace("\n", "\n  ").rstrip()
+        + "\n"
+    )
+    out = run_fn(rl, "--imagemaps", path)
+    assert out.exit_code == 1
+    (error,) = [r for r in yaml.safe_load(out.stdout)["results"] if r["severity"] == "error"]
+    assert error["message"].startswith(
+        "imageLocators[1].path: path '{..*..*..*}' needs more than 100 node visits"
+    )
+    assert error["resourceRef"] == {"apiVersion": "example.com/v1", "kind": "Deep", "name": "d"}
