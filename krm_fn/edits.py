@@ -1,8 +1,10 @@
 """Edits: which span of a document's text becomes which text, and splicing them in.
 
 The output is the input with edits spliced in; nothing else is re-serialized. Replaced
-scalars keep their quoting style; inserted keys take the column of the key they follow and
-the sequence style (compact or indented) of the list that holds their container; new
+scalars keep their quoting style (a block scalar becomes double-quoted, its header's
+comment kept); inserted keys take the column of the key they follow (of its `?` when it is
+an explicit key) and the sequence style (compact or indented) of the list that holds their
+container; in a JSON-style mapping (`json_style`) new keys, strings and lists are JSON; new
 scalars are quoted whenever YAML 1.1 (what Kubernetes reads) would not read them back as
 the same string.
 """
@@ -24,13 +26,17 @@ __all__ = [
     "ListStyle",
     "OverlapError",
     "apply",
+    "entry_column",
+    "entry_start",
     "eol_at",
     "insert_after",
     "insert_lines",
+    "json_style",
     "ordered",
     "remove_entry",
     "render_list",
     "render_scalar",
+    "replace_list",
     "replace_scalar",
     "split_lines",
     "text_end",
@@ -48,7 +54,8 @@ class Edit(NamedTuple):
 
 class ListStyle(NamedTuple):
     """How a new list is laid out: items' column relative to their key, or flow; and the
-    quoting of the items it replaces (`"`, `'`, or "" for plain where safe)."""
+    quoting of its items (that of the items it replaces, `"` in JSON, or "" for plain where
+    safe)."""
 
     offset: int = 0
     flow: bool = False
@@ -120,15 +127,19 @@ def _is_plain_safe(value: str) -> bool:
     )
 
 
-def replace_scalar(text: str, node: ScalarNode, value: str) -> Edit:
-    """Replace a scalar's value, keeping its tag, anchor, quoting style and comments."""
+def replace_scalar(text: str, node: ScalarNode, value: str, plain: str = "") -> Edit:
+    """Replace a scalar's value, keeping its tag, anchor, quoting style and comments; a plain
+    one takes the style `plain` (`"` in JSON, whose plain scalars are not strings)."""
     start = _value_start(text, node.start_mark.index)
     end = node.end_mark.index
-    style = node.style or ""
-    if style in ("|", ">"):  # block scalar: replace from its indicator to its last text
+    style = node.style or plain
+    comment = ""
+    if style in ("|", ">"):  # block scalar: from its indicator to its last text, in quotes
         end = text_end(text, node)
         style = '"'
-    new = render_scalar(value, style)
+        header = text[start : _line_end(text, start)[0]].rstrip()
+        comment = header[len(header.split("#", 1)[0].rstrip()) :]  # the header's, if any
+    new = render_scalar(value, style) + comment
     if start == end and start and not text[start - 1].isspace():
         new = " " + new  # an empty value right after `key:` (`key:value` would be a key)
     return Edit(start, end, 0, new)
@@ -155,15 +166,54 @@ def render_list(values: Sequence[str], style: ListStyle, column: int, eol: str) 
     return "".join(f"{eol}{pad}- {render_scalar(v, style.quote)}" for v in values)
 
 
+def replace_list(text: str, seq: SequenceNode, values: Sequence[str], quote: str) -> Edit:
+    """Replace a list's items (new ones quoted with `quote` where not plain), keeping its
+    tag, anchor, comments before its first item, and layout: flow, or block at its column."""
+    start = _value_start(text, seq.start_mark.index)  # the `[`, or the first item's `-`
+    eol = eol_at(text, start)
+    style = ListStyle(flow=bool(seq.flow_style), quote=quote)
+    items = render_list(values, style, start - _line_start(text, start), eol)
+    return Edit(start, text_end(text, seq), 0, items.lstrip())
+
+
+def json_style(mapping: MappingNode, key: ScalarNode) -> bool:
+    """Whether new entries of `mapping` are written as JSON: it is a flow mapping and its
+    key `key` is double-quoted (a JSON document, or JSON's style in YAML)."""
+    return bool(mapping.flow_style) and key.style == '"'
+
+
 def insert_after(
     text: str, mapping: MappingNode, anchor: tuple[ScalarNode, Node], entry: str, rank: int
 ) -> Edit:
-    """Insert `key: value` text (`entry`, may span lines) after the entry `anchor`."""
+    """Insert `key: value` text (`entry`, may span lines) after the entry `anchor`: in a
+    block mapping on a line of its own at the column of the mapping's keys; in a flow
+    mapping after a comma, on a line of its own when `anchor` has one (`-o json`'s layout)."""
     key, value = anchor
-    end = text_end(text, value)
-    if mapping.flow_style:
+    end = _entry_end(text, key, value)
+    start = entry_start(text, key)
+    if mapping.flow_style and not _starts_line(text, start):
         return Edit(end, end, rank, ", " + entry)
-    return insert_lines(text, end, " " * key.start_mark.column + entry + eol_at(text, end), rank)
+    pad = " " * _column(key, start)
+    if mapping.flow_style:
+        return Edit(end, end, rank, "," + eol_at(text, end) + pad + entry)
+    return insert_lines(text, end, pad + entry + eol_at(text, end), rank)
+
+
+def entry_start(text: str, key: Node) -> int:
+    """Where the entry of `key` starts: at its `?` if it is an explicit key (`? image`)."""
+    pos = at = key.start_mark.index
+    while at and text[at - 1] in " \t":
+        at -= 1
+    return at - 1 if at < pos and at and text[at - 1] == "?" else pos
+
+
+def entry_column(text: str, key: Node) -> int:
+    """The column of the entry of `key`, which its block mapping's other keys share."""
+    return _column(key, entry_start(text, key))
+
+
+def _column(key: Node, start: int) -> int:
+    return int(key.start_mark.column) - (key.start_mark.index - start)
 
 
 # YAML line breaks as libyaml reads them; new lines are written with CRLF, CR or LF.
@@ -209,16 +259,17 @@ def remove_entry(text: str, mapping: MappingNode, key: ScalarNode) -> Edit:
     """Remove the entry named by `key` node, with its line when it has a line of its own."""
     pairs = mapping.value
     index = next(i for i, (k, _) in enumerate(pairs) if k is key)
-    end = _entry_end(text, *pairs[index])
-    if index + 1 < len(pairs) and (mapping.flow_style or not _starts_line(text, key)):
-        return Edit(key.start_mark.index, pairs[index + 1][0].start_mark.index, 0, "")
+    start, end = entry_start(text, key), _entry_end(text, *pairs[index])
+    if index + 1 < len(pairs) and (mapping.flow_style or not _starts_line(text, start)):
+        return Edit(start, entry_start(text, pairs[index + 1][0]), 0, "")
     if mapping.flow_style:
         return Edit(_entry_end(text, *pairs[index - 1]), end, 0, "")
-    return Edit(_line_start(text, key.start_mark.index), _line_end(text, end)[0], 0, "")
+    return Edit(_line_start(text, start), _line_end(text, end)[0], 0, "")
 
 
-def _starts_line(text: str, node: Node) -> bool:
-    return text[_line_start(text, node.start_mark.index) : node.start_mark.index].strip() == ""
+def _starts_line(text: str, pos: int) -> bool:
+    """Whether only blanks stand before `pos` on its line."""
+    return text[_line_start(text, pos) : pos].strip() == ""
 
 
 def text_end(text: str, node: Node) -> int:

@@ -16,7 +16,7 @@ from yaml import MappingNode, Node, ScalarNode, SequenceNode
 from krm_fn import edits, nodes
 from krm_fn.edits import Edit, ListStyle
 from krm_fn.imagemap import ImageMap, Options, PullPolicy, Selector
-from krm_fn.locate import Container, Field, Place, find
+from krm_fn.locate import Container, Field, Place, claimed, find
 from krm_fn.reference import InvalidReferenceError, Reference, parse_normalized_named
 from krm_fn.results import FileRef, ResourceRef, Result, Severity
 from krm_fn.schema import field_path
@@ -24,6 +24,7 @@ from krm_fn.schema import field_path
 __all__ = ["Outcome", "Target", "inject"]
 
 IF_NOT_PRESENT = "IfNotPresent"
+Path = tuple[str | int, ...]
 # Inserted keys that land on the same spot come out in this order.
 _RANK = {"command": 1, "args": 2, "imagePullPolicy": 3, "pullPolicy": 3}
 
@@ -63,6 +64,9 @@ class _Injection:
             any_image_key=options.any_image_key,
         )
         self.out = Outcome()
+        self.severity = Severity.ERROR if options.strict else Severity.WARNING
+        self.left: dict[int, bool] = {}  # id(field) -> left as it is (shared), once warned
+        self.left_by: set[str] = set()  # maps that matched a field left as it is
         self.value: dict[int, str] = {}  # id(field) -> value after the maps so far
         self.writer: dict[int, ImageMap] = {}  # id(field) -> the map that wrote it
         self.pulled: dict[int, tuple[Field, ImageMap]] = {}  # fields whose pull policy to set
@@ -81,7 +85,7 @@ class _Injection:
     # -- matching --------------------------------------------------------------------
 
     def _check_images(self) -> None:
-        severity = Severity.ERROR if self.options.strict else Severity.WARNING
+        severity = self.severity
         for path in self.located.aliased:
             self._result(
                 severity,
@@ -117,10 +121,13 @@ class _Injection:
             if ref is None or not _matches(imagemap, ref):
                 continue
             hit = True
+            if current != imagemap.injected:
+                if self._field_left(f):
+                    self.left_by.add(imagemap.name)
+                    continue
+                self._write(f, imagemap)
             if f.place not in (Place.ENV, Place.IMAGE_OBJECT):  # S8.5: objects keep theirs
                 self.pulled[id(f)] = f, imagemap
-            if current != imagemap.injected:
-                self._write(f, imagemap)
         if hit:
             self.out.used.add(imagemap.name)
             if imagemap.has_override:
@@ -149,7 +156,7 @@ class _Injection:
             and (ref := _parse(self.value.get(id(c.image), c.image.value)))
             and carrier.matches(ref)
         ]
-        if not targets:
+        if not targets and imagemap.name not in self.left_by:  # else the warning says why
             what = "overrideCommand" if imagemap.override_command is not None else "overrideArgs"
             self.out.results.append(
                 Result(
@@ -182,6 +189,14 @@ class _Injection:
                 f'ImageMap "{imagemap.name}" set {f.place} '
                 f"{json.dumps(f.value)} to {json.dumps(new)}"
             )
+            if f.merged:  # written in its own mapping, where it wins over the merged one
+                assert f.owner is not None and f.key is not None
+                anchor = nodes.after_merges(f.owner, (f.key, f.node))
+                edit = _set_scalar(self.target.text, f.owner, str(f.key.value), new, anchor)
+                assert edit is not None  # the mapping has no key of its own
+                self.out.edits.append(edit)
+                self._result(Severity.INFO, f.path, message + found_by, f.value, new)
+                continue
             if f.object_keys is None:
                 assert isinstance(f.node, ScalarNode)
                 self.out.edits.append(edits.replace_scalar(self.target.text, f.node, new))
@@ -240,27 +255,47 @@ class _Injection:
             if f.owner is None or f.key is None or id(f.owner) in owners:
                 continue
             owners.add(id(f.owner))
-            if f.place is Place.IMAGE_FIELD and nodes.get(f.owner, key) is None:
+            entry = nodes.lookup(f.owner, key)
+            if f.place is Place.IMAGE_FIELD and (entry is None or entry[2]):
                 continue  # Tilt S8.4: a locator's sibling pull policy is set, never added
-            anchor = (f.key, f.node)
+            path = (*f.path[:-1], key)
+            current = nodes.scalar_str(entry[1]) if entry else None
+            if current == IF_NOT_PRESENT or self._entry_left(path, f.owner, entry):
+                continue
+            anchor = nodes.after_merges(f.owner, (f.key, f.node))
             edit = _set_scalar(self.target.text, f.owner, key, IF_NOT_PRESENT, anchor)
             if edit is not None:
                 self.out.edits.append(edit)
-                path = (*f.path[:-1], key)
                 self._result(
                     Severity.INFO,
                     path,
                     f'{key} set to {IF_NOT_PRESENT} for ImageMap "{imagemap.name}"',
-                    nodes.scalar_str(nodes.get(f.owner, key)),
+                    current,
                     IF_NOT_PRESENT,
                 )
 
     def _override_edits(self) -> None:
         for container, key, values, imagemap in self.overrides.values():
+            path = (*container.path, key)
+            entry = nodes.lookup(container.node, key)
+            if entry is None and not values:
+                continue  # nothing to remove
+            if entry is not None and _list_value(entry[:2]) == list(values):
+                continue  # as it is already (through a merge key, too)
+            if not values and key in nodes.merged(container.node):
+                self._result(
+                    self.severity,
+                    path,
+                    f"{key} is not removed: a merge key (<<) gives it, and that mapping is "
+                    "left as it is",
+                )
+                continue
+            if self._entry_left(path, container.node, entry):
+                continue
             new = _set_list(self.target.text, container, key, values)
             if new:
                 self.out.edits += new
-                old = nodes.get(container.node, key)
+                old = entry[1] if entry else None
                 self._result(
                     Severity.INFO,
                     (*container.path, key),
@@ -270,12 +305,57 @@ class _Injection:
                     json.dumps(list(values)) if values else None,  # None: the key is removed
                 )
 
+    # -- what is left as it is (SPEC §6) -----------------------------------------------
+
+    def _field_left(self, f: Field) -> bool:
+        """Whether a field must be left as it is: its edit would change an anchored value
+        that an alias uses too (a merged field is written in its own mapping instead)."""
+        if id(f) not in self.left:
+            touched = [f.owner] if f.merged and f.owner is not None else claimed(f)
+            self.left[id(f)] = any(self._shared(f.path, f.place, node) for node in touched)
+        return self.left[id(f)]
+
+    def _entry_left(
+        self, path: Path, mapping: MappingNode, entry: tuple[ScalarNode, Node, bool] | None
+    ) -> bool:
+        """Whether `mapping`'s entry for a key (`nodes.lookup`), which is to be set, must be
+        left as it is (with a warning): an alias (a second key would be a duplicate, and
+        which one counts depends on the reader), or an anchored value an alias uses (all of
+        it: an anchor inside would be lost). A merged or missing key is set in `mapping`."""
+        key = str(path[-1])
+        if entry is not None and nodes.is_alias(entry[0], entry[1]):
+            self._result(
+                self.severity,
+                path,
+                f"{key} is an alias (*name) and is left as it is: setting it would change "
+                "its anchor and every other use of it, or add a second key",
+            )
+            return True
+        if entry is None or entry[2]:
+            return self._shared(path, key, mapping)
+        return self._shared(path, key, entry[1], whole=True)
+
+    def _shared(self, path: Path, what: str, node: Node, whole: bool = False) -> bool:
+        """Whether editing `node` (inside it, or `whole`: replacing all of it) would change
+        an anchored value (`&name`) that an alias (`*name`) uses; if so, a warning."""
+        start = node.start_mark.index
+        end = node.end_mark.index if whole else start + 1
+        name = nodes.shared_anchor(self.target.text, start, end)
+        if name is not None:
+            self._result(
+                self.severity,
+                path,
+                f"{what} is left as it is: it is in the anchored value &{name}, which an "
+                f"alias (*{name}) uses too, and rewriting it would change every use",
+            )
+        return name is not None
+
     # -- results ---------------------------------------------------------------------
 
     def _result(
         self,
         severity: Severity,
-        path: tuple[str | int, ...],
+        path: Path,
         message: str,
         current: str | None = None,
         proposed: str | None = None,
@@ -336,47 +416,50 @@ def _set_scalar(
 ) -> Edit | None:
     """Set `key: value` in `mapping`: replace the value, or insert the entry after `anchor`."""
     entry = nodes.get_entry(mapping, key)
-    if entry is None:
-        entry_text = f"{key}: {edits.render_scalar(value)}"
-        return edits.insert_after(text, mapping, anchor, entry_text, _RANK.get(key, 0))
-    if nodes.scalar_str(entry[1]) == value:
+    if entry is not None and nodes.scalar_str(entry[1]) == value:
         return None
-    if isinstance(entry[1], ScalarNode):
-        return edits.replace_scalar(text, entry[1], value)
-    return Edit(entry[1].start_mark.index, edits.text_end(text, entry[1]), 0, value)
+    quote = '"' if edits.json_style(mapping, anchor[0]) else ""
+    if entry is not None and isinstance(entry[1], ScalarNode):  # JSON's null, true, 1: quoted
+        return edits.replace_scalar(text, entry[1], value, plain=quote)
+    entry_text = f"{edits.render_scalar(key, quote)}: {edits.render_scalar(value, quote)}"
+    if entry is None:
+        return edits.insert_after(text, mapping, anchor, entry_text, _RANK.get(key, 0))
+    start = edits.entry_start(text, entry[0])  # a list or mapping: the entry is rewritten
+    return Edit(start, edits.text_end(text, entry[1]), 0, entry_text)
 
 
 def _set_list(text: str, container: Container, key: str, values: Sequence[str]) -> list[Edit]:
     """Set a container's `command` or `args` list; an empty list removes the key (S10.3)."""
     image = container.image
     assert image is not None and image.key is not None  # a container's image has its key
+    after = nodes.after_merges(container.node, (image.key, image.node))  # new keys go here
     entry = nodes.get_entry(container.node, key)
     if _list_value(entry) == list(values):
         return []
     if not values:  # every entry of the key, so that no duplicate comes to count instead
         keys = [k for k, _ in container.node.value if isinstance(k, ScalarNode) and k.value == key]
         return [edits.remove_entry(text, container.node, k) for k in keys]
-    anchor = (image.key, image.node)
+    json_style = edits.json_style(container.node, after[0])
+    quote = '"' if json_style else ""
     if entry is not None and isinstance(entry[1], SequenceNode):
         seq = entry[1]
         first = seq.value[0] if seq.value else None
-        quote = first.style or "" if isinstance(first, ScalarNode) else ""
-        style = ListStyle(flow=bool(seq.flow_style), quote=quote if quote in "'\"" else "")
-        items = edits.render_list(
-            values, style, seq.start_mark.column, edits.eol_at(text, seq.start_mark.index)
-        )
-        return [Edit(seq.start_mark.index, edits.text_end(text, seq), 0, items.lstrip())]
-    style = _list_style(container)
+        if not json_style and isinstance(first, ScalarNode) and first.style in ("'", '"'):
+            quote = first.style
+        return [edits.replace_list(text, seq, values, quote)]
+    style = _list_style(text, container, quote)
+    name = edits.render_scalar(key, quote) + ":"
     if entry is not None:  # a null, scalar or mapping where the list belongs: in its place
         key_node, value = entry
+        start = edits.entry_start(text, key_node)
         new = edits.render_list(
-            values, style, key_node.start_mark.column, edits.eol_at(text, key_node.start_mark.index)
+            values, style, edits.entry_column(text, key_node), edits.eol_at(text, start)
         )
-        return [Edit(key_node.start_mark.index, edits.text_end(text, value), 0, f"{key}:{new}")]
-    column = image.key.start_mark.column
-    eol = edits.eol_at(text, anchor[1].end_mark.index)
-    entry_text = key + ":" + edits.render_list(values, style, column, eol)
-    return [edits.insert_after(text, container.node, anchor, entry_text, _RANK[key])]
+        return [Edit(start, edits.text_end(text, value), 0, name + new)]
+    column = edits.entry_column(text, after[0])
+    eol = edits.eol_at(text, after[0].end_mark.index)
+    entry_text = name + edits.render_list(values, style, column, eol)
+    return [edits.insert_after(text, container.node, after, entry_text, _RANK[key])]
 
 
 def _list_value(entry: tuple[ScalarNode, Node] | None) -> list[str | None] | None:
@@ -386,10 +469,10 @@ def _list_value(entry: tuple[ScalarNode, Node] | None) -> list[str | None] | Non
     return [nodes.scalar_str(item) for item in entry[1].value]
 
 
-def _list_style(container: Container) -> ListStyle:
-    """New lists follow the container list's own layout: flow, compact or indented."""
+def _list_style(text: str, container: Container, quote: str) -> ListStyle:
+    """New lists follow the container list's own layout: flow, compact or indented; their
+    items are quoted with `quote` (`"` in JSON) where not plain."""
     if container.node.flow_style or container.seq.flow_style:
-        return ListStyle(flow=True)
-    return ListStyle(
-        offset=max(0, container.seq.start_mark.column - container.list_key.start_mark.column)
-    )
+        return ListStyle(flow=True, quote=quote)
+    offset = container.seq.start_mark.column - edits.entry_column(text, container.list_key)
+    return ListStyle(offset=max(0, offset), quote=quote)

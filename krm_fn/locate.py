@@ -9,6 +9,10 @@ Image fields elsewhere are found by locators (krm_fn.locators: the user's and th
 catalog) and, on request, by `anyImageKey` (any string under a key named `image`).
 CustomResourceDefinitions are never searched: their schemas describe images, they have
 none.
+
+Merge keys (`<<: *base`) are applied as Kubernetes reads them: a field found through one
+is `merged` when its container's own mapping takes it so (it is then written there), and
+otherwise lies in the merged mapping, where it is left if an alias uses that.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from yaml import MappingNode, Node, ScalarNode, SequenceNode
 from krm_fn import nodes
 from krm_fn.locators import Locator
 
-__all__ = ["Container", "Field", "Located", "Place", "find"]
+__all__ = ["Container", "Field", "Located", "Place", "claimed", "find"]
 
 CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 _COLLECTIONS = (MappingNode, SequenceNode)
@@ -66,6 +70,7 @@ class Field(NamedTuple):
     node: Node
     found_by: str = ""  # the locator, catalog entry or anyImageKey that found it
     object_keys: tuple[str, str | None] | None = None
+    merged: bool = False  # `owner` takes it through a merge key: `key` and `node` are not its
 
     @property
     def value(self) -> str | None:
@@ -87,7 +92,7 @@ class Located:
     def __init__(self) -> None:
         self.containers: list[Container] = []
         self.fields: list[Field] = []
-        self.aliased: list[Path] = []  # image fields that are aliases
+        self.aliased: list[Path] = []  # image fields and containers that are aliases
         self.duplicates: list[Path] = []  # keys given twice in a mapping
 
 
@@ -100,12 +105,17 @@ def find(
         return located
     loose: dict[int, Field] = {}  # id(mapping) -> its string under `image`, for anyImageKey
     stack: list[tuple[Node, Path]] = [(root, ())]
+    merged: set[int] = set()  # values walked through a merge key: once (aliases may loop)
+    memo: dict[int, dict[str, nodes.Entry]] = {}  # for nodes.merged
     while stack:
         node, path = stack.pop()
         if isinstance(node, MappingNode):
             lists: list[tuple[ScalarNode, SequenceNode]] = []
             seen: set[str] = set()
-            for key, key_node, value in nodes.entries(node):
+            entries = nodes.entries(node)
+            if len(entries) < len(node.value):  # an alias or merge key among them (rare)
+                entries += _merged_entries(node, path, located, merged, memo)
+            for key, key_node, value in entries:
                 if key in seen:
                     located.duplicates.append((*path, key))
                 seen.add(key)
@@ -136,6 +146,29 @@ def find(
     located.containers.sort(key=lambda c: c.node.start_mark.index)
     located.fields.sort(key=lambda f: f.node.start_mark.index)
     return located
+
+
+def _merged_entries(
+    node: MappingNode,
+    path: Path,
+    located: Located,
+    walked: set[int],
+    memo: dict[int, dict[str, nodes.Entry]],
+) -> list[tuple[str, ScalarNode, Node]]:
+    """The entries a mapping takes through merge keys that are not walked yet; container
+    lists that are aliases go to `located.aliased`."""
+    located.aliased += [
+        (*path, k.value)
+        for k, v in node.value
+        if k.value in CONTAINER_LISTS and isinstance(k, ScalarNode) and nodes.is_alias(k, v)
+    ]
+    own = {k.value for k, _ in node.value if isinstance(k, ScalarNode)}
+    out = []
+    for key, (key_node, value) in nodes.merged(node, memo).items():
+        if key not in own and not nodes.is_alias(key_node, value) and id(value) not in walked:
+            walked.add(id(value))
+            out.append((key, key_node, value))
+    return out
 
 
 def _located_by(root: Node, locators: Sequence[Locator]) -> list[Field]:
@@ -180,7 +213,7 @@ def _located_by(root: Node, locators: Sequence[Locator]) -> list[Field]:
     return found
 
 
-def _claimed(f: Field) -> list[Node]:
+def claimed(f: Field) -> list[Node]:
     """The nodes a field's edits touch: its value, or an image object's two values."""
     if f.object_keys is None:
         return [f.node]
@@ -194,10 +227,10 @@ def _add_found(located: Located, found: list[Field], env: bool) -> None:
     step, an Argo template's container) too."""
     known = {id(f.node) for f in located.fields}
     for f in found:
-        claimed = {id(node) for node in _claimed(f)}
-        if claimed & known:
+        touched = {id(node) for node in claimed(f)}
+        if touched & known:
             continue  # an earlier locator (or the pod spec walk) has this value already
-        known |= claimed
+        known |= touched
         located.fields.append(f)
         for index, var in nodes.items(nodes.get(f.owner, "env")) if env else ():
             value = nodes.get_entry(var, "value")
@@ -223,8 +256,10 @@ def _pod_spec(
 ) -> None:
     """Collect a pod spec's containers (from its container `lists`) and image volumes."""
     for key_node, seq in lists:
-        for index, item in nodes.items(seq):
-            if isinstance(item, MappingNode):
+        for index, item, alias in nodes.all_items(seq):
+            if alias:
+                located.aliased.append((*path, key_node.value, index))
+            elif isinstance(item, MappingNode):
                 container = Container(item, (*path, key_node.value, index), key_node, seq)
                 located.containers.append(container)
                 _container_fields(container, located, env)
@@ -233,32 +268,37 @@ def _pod_spec(
 
 def _container_fields(container: Container, located: Located, env: bool) -> None:
     seen: set[str] = set()
-    image: tuple[ScalarNode, Node] | None = None
-    env_list: Node | None = None
-    for key, key_node, value in nodes.entries(container.node):
+    for key, _, _ in nodes.entries(container.node):
         if key in seen:
             located.duplicates.append((*container.path, key))
         seen.add(key)
-        if key == "image":
-            image = key_node, value
-        elif key == "env":
-            env_list = value
-    if nodes.aliased(container.node, "image"):
+    image = nodes.lookup(container.node, "image")
+    if image and nodes.is_alias(image[0], image[1]):
         located.aliased.append((*container.path, "image"))
     elif image:
-        container.image = Field(Place.CONTAINER, (*container.path, "image"), container.node, *image)
+        key_node, value, merged = image
+        path = (*container.path, "image")
+        container.image = Field(
+            Place.CONTAINER, path, container.node, key_node, value, merged=merged
+        )
         located.fields.append(container.image)
     if not env:
         return
-    for index, var in nodes.items(env_list):
+    for index, var in nodes.items(_value(container.node, "env")):
         entry = nodes.get_entry(var, "value")
         if isinstance(var, MappingNode) and entry:
             path = (*container.path, "env", index, "value")
             located.fields.append(Field(Place.ENV, path, var, *entry))
 
 
+def _value(mapping: MappingNode, key: str) -> Node | None:
+    """The value that counts under `key`, merge keys applied; None for an alias."""
+    entry = nodes.lookup(mapping, key)
+    return entry[1] if entry and not nodes.is_alias(entry[0], entry[1]) else None
+
+
 def _volume_fields(pod: MappingNode, path: Path, located: Located) -> None:
-    for index, volume in nodes.items(nodes.get(pod, "volumes")):
+    for index, volume in nodes.items(_value(pod, "volumes")):
         image = nodes.get(volume, "image")
         reference = nodes.get_entry(image, "reference")
         if nodes.aliased(image, "reference"):

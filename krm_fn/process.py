@@ -20,6 +20,7 @@ from krm_fn.documents import Document, ReadError
 from krm_fn.edits import Edit, OverlapError, apply, ordered
 from krm_fn.imagemap import ImageMap, Options
 from krm_fn.inject import Target, inject
+from krm_fn.jsonpath import JSONPathLimitError
 from krm_fn.results import FileRef, ResourceRef, Result, Severity, exit_code
 
 __all__ = ["ConfigFile", "Output", "Reader", "run"]
@@ -312,9 +313,12 @@ def _process(
     for obj in _objects(node):
         if not isinstance(obj, MappingNode):
             continue
-        outcome = inject(
-            Target(obj, text, ref if obj is node else _ref(obj), file), usable, options
-        )
+        target = Target(obj, text, ref if obj is node else _ref(obj), file)
+        try:
+            outcome = inject(target, usable, options)
+        except JSONPathLimitError as err:  # a locator's path is too much work here
+            results.append(Result(Severity.ERROR, str(err), target.resource, file=file))
+            continue
         out += outcome.edits
         results += outcome.results
         used |= outcome.used

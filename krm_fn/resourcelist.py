@@ -134,7 +134,7 @@ def _block_results(
     entry: tuple[yaml.ScalarNode, Node] | None,
     data: list[dict[str, object]],
 ) -> list[Edit]:
-    column = root.value[0][0].start_mark.column if root.value else 0
+    column = edits.entry_column(text, root.value[0][0]) if root.value else 0
     eol = "\r\n" if "\r\n" in text else "\n"
     block = ""
     if data:
@@ -173,6 +173,9 @@ def _flow_results(
         ]
     if not data:
         return []
+    new = f'"results": {json.dumps(data)}'
+    last = root.value[-1] if root.value else None
+    if last is not None and isinstance(last[0], yaml.ScalarNode):  # with the others' layout
+        return [edits.insert_after(text, root, (last[0], last[1]), new, _RESULTS_RANK)]
     close = root.end_mark.index - 1
-    separator = ", " if root.value else ""
-    return [Edit(close, close, _RESULTS_RANK, f'{separator}"results": {json.dumps(data)}')]
+    return [Edit(close, close, _RESULTS_RANK, (", " if root.value else "") + new)]

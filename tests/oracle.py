@@ -48,9 +48,21 @@ def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 
 
 def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)  # type: ignore[no-untyped-call]
+    """A mapping as go-yaml v2 builds it: entries in order, each setting its key, a merge
+    key (`<<`) setting every key it brings (of a list of mappings, the earlier wins)."""
     out: dict[Any, Any] = {}
     for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge" or (
+            isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and not key_node.style
+        ):
+            sources = (
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
+            for source in reversed(sources):
+                merged = loader.construct_object(source, deep=True)  # type: ignore[no-untyped-call]
+                assert isinstance(merged, dict), "a merge key takes mappings"
+                out.update(merged)
+            continue
         key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
         try:
             hash(key)
@@ -370,6 +382,7 @@ def _json(text: str) -> Any:
 
 def _documents(text: str) -> list[str]:
     """The texts of a stream's documents, split at `---` marker lines."""
+    text = text.removeprefix("\ufeff")
     return re.split(r"(?m)^---[ \t]*(?:#.*)?\r?$", text)
 
 

@@ -1,11 +1,173 @@
-"""New scalars: plain when safe, quoted when YAML 1.1 or 1.2 would read something else."""
+"""The YAML text layer (krm_fn.edits and inject's `_set_scalar` / `_set_list`): where a
+node's text ends, where new text goes, at which column, in which syntax. Every edit is
+checked as exact text and as the data the edited text parses to (YAML 1.1, or JSON where
+the input is JSON)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
 import pytest
 import yaml
+from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
-from krm_fn.edits import render_scalar
+from krm_fn import edits
+from krm_fn.documents import split
+from krm_fn.edits import Edit, ListStyle, render_scalar
+from krm_fn.inject import _set_list, _set_scalar
+from krm_fn.locate import Container, find
+
+MARK = "‸"  # where text_end must say a node's text ends (removed from the text)
+Path = tuple[str | int, ...]
+
+
+def _compose(text: str) -> Node:
+    node = split(text)[0].compose()
+    assert node is not None
+    return node
+
+
+def _at(node: Node, path: Path) -> Node:
+    """The node at `path`: mapping keys and sequence indexes, through aliases too."""
+    for step in path:
+        if isinstance(step, int):
+            assert isinstance(node, SequenceNode)
+            node = node.value[step]
+        else:
+            assert isinstance(node, MappingNode)
+            node = next(v for k, v in node.value if k.value == step)
+    return node
+
+
+def _walk(node: Node, floor: int = -1) -> Iterator[Node]:
+    """Every node of a document once, where it stands (aliases, which start before the
+    entry or item that names them, are left out)."""
+    if node.start_mark.index < floor:
+        return
+    yield node
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            yield from _walk(key, floor)
+            yield from _walk(value, key.end_mark.index)
+    elif isinstance(node, SequenceNode):
+        for item in node.value:
+            yield from _walk(item, floor)
+            floor = max(floor, item.start_mark.index)
+
+
+def _parse(text: str) -> Any:
+    data = yaml.safe_load(text)
+    if text.lstrip().startswith("{"):
+        assert json.loads(text) == data, "a JSON document must stay JSON"
+    return data
+
+
+# --- text_end ------------------------------------------------------------------------
+
+# The last entry or item of a collection, MARK where its text ends.
+TAILS = {
+    "empty-flow-mapping": "status: {}‸",
+    "empty-flow-sequence": "ports: []‸",
+    "flow-mapping": "data: {a: 1, b: *a}‸",
+    "flow-sequence-multiline": "args: [\n  a,\n  *a\n]‸",
+    "alias-value": "key: *a‸",
+    "alias-item": "- 1\n- *a‸",
+    "alias-only-item": "- *a‸",
+    "empty-flow-item": "- {}‸",
+    "null-value": "key:‸",
+    "comment-after-value": "image: app‸ # built by CI",
+    "comment-after-alias": "key: *a‸ # shared",
+    "comment-lines-after": "image: app‸\n# a comment\n  # another",
+    "single-quoted": "image: 'app'‸",
+    "double-quoted-multiline": 'image: "a\n  b"‸',
+    "plain-multiline": "image: a\n  b‸",
+    "literal-strip": "image: |-\n  app‸\n\n",
+    "literal-keep": "image: |+\n  app‸\n\n",
+    "literal-clip-comment": "image: | # built by CI\n  app\n  more‸\n",
+    "folded-keep": "image: >+\n  app‸\n\n\n",
+    "empty-literal": "image: |-‸\n",
+    "explicit-key": "? image\n: app‸",
+    "explicit-key-alias": "? key\n: *a‸",
+}
+
+
+def _nest(tail: str, shape: str) -> tuple[str, list[Path]]:
+    """The tail as the last entry at every level of `shape` (m: a mapping's last entry, s: a
+    compact sequence's last item, i: an indented sequence's last item), under a root mapping
+    that defines the anchor `a`; and the paths of the collections that end where it does."""
+    body, steps = tail, list[str | int]()
+    for level, kind in enumerate(reversed(shape)):
+        if kind == "m":
+            body = f"before{level}: 1\nm{level}:\n" + _indent(body, "  ")
+            steps[0:0] = [f"m{level}"]
+        elif kind == "s":
+            body = "- 0\n- " + _indent(body, "  ")[2:]
+            steps[0:0] = [1]
+        else:
+            body = f"seq{level}:\n  - 0\n  - " + _indent(body, "    ")[4:]
+            steps[0:0] = [f"seq{level}", 1]
+    text = "first: &a x\nroot:\n" + (body if body.startswith("-") else _indent(body, "  "))
+    path = ("root", *steps)
+    return text, [path[:i] for i in range(len(path) + 1)]
+
+
+def _indent(text: str, pad: str) -> str:
+    return "\n".join(pad + line if line.strip() else line for line in text.split("\n"))
+
+
+SHAPES = ["", "m", "s", "mm", "ms", "sm", "ss", "msm", "i", "mi", "ims"]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("tail", TAILS.values(), ids=TAILS)
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "no-final-newline", "\n# end\n"])
+def test_text_end(tail: str, shape: str, ending: str) -> None:
+    """A collection's text ends where its last entry's or item's does, at every level."""
+    marked, paths = _nest(tail, shape)
+    if ending == "\r\n":
+        marked = marked.replace("\n", "\r\n") + "\r\n"
+    elif ending == "no-final-newline":
+        marked = marked.rstrip("\n")
+    else:
+        marked += ending
+    text, end = marked.replace(MARK, ""), marked.index(MARK)
+    root = _compose(text)
+    for path in paths:
+        node = _at(root, path)
+        assert edits.text_end(text, node) == end, (path, text[: edits.text_end(text, node)])
+    for node in _walk(root):
+        found = edits.text_end(text, node)
+        assert node.start_mark.index <= found <= node.end_mark.index, text[node.start_mark.index :]
+        if found > node.start_mark.index:
+            assert not text[found - 1].isspace(), text[node.start_mark.index : found]
+
+
+def test_nest_makes_what_it_says() -> None:
+    text, paths = _nest("status: {}‸", "ms")
+    assert text == "first: &a x\nroot:\n  before1: 1\n  m1:\n    - 0\n    - status: {}‸"
+    assert paths == [(), ("root",), ("root", "m1"), ("root", "m1", 1)]
+    text, paths = _nest("key: *a‸", "i")
+    assert text == "first: &a x\nroot:\n  seq0:\n    - 0\n    - key: *a‸"
+    assert paths == [(), ("root",), ("root", "seq0"), ("root", "seq0", 1)]
+
+
+@pytest.mark.parametrize(
+    "marked",
+    [
+        "{a: 1, b: [1, 2]}‸\n",
+        '{\n  "a": 1,\n  "b": {}\n}‸',
+        "[1, {a: b}]‸ # c\n",
+        "key: [\n  1,\n  2,\n]‸\r\n",
+    ],
+)
+def test_text_end_of_a_flow_collection(marked: str) -> None:
+    text = marked.replace(MARK, "")
+    assert edits.text_end(text, _compose(text)) == marked.index(MARK)
+
+
+# --- scalars -------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -40,3 +202,485 @@ def test_render_scalar(value: str, text: str) -> None:
 
 def test_single_quotes_kept() -> None:
     assert render_scalar("it's", "'") == "'it''s'"
+    assert render_scalar("tab\there", "'") == '"tab\\there"'  # not printable: double
+
+
+@pytest.mark.parametrize("value", ["app", "yes", "a\u2028b\x85", 'q"\\', "é\x7f"])
+def test_double_quotes_are_json(value: str) -> None:
+    text = render_scalar(value, '"')
+    assert json.loads(text) == value
+    assert yaml.safe_load(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "expected"),
+    [
+        ("image: app\n", "new", "image: new\n"),
+        ("image: 'app' # c\n", "it's", "image: 'it''s' # c\n"),
+        ('image: "app"\n', "yes", 'image: "yes"\n'),
+        ("image: app\n", "yes", 'image: "yes"\n'),
+        ("image: !!str app\n", "new", "image: !!str new\n"),
+        ("image: &img app\n", "new", "image: &img new\n"),
+        ("image:\n", "new", "image: new\n"),
+        ("image: |-\n  app\nnext: 1\n", "new", 'image: "new"\nnext: 1\n'),
+        (
+            "image: |- # built by CI\n  app\nnext: 1\n",
+            "new",
+            'image: "new" # built by CI\nnext: 1\n',
+        ),
+        ("image: >-   #c\r\n  a\r\n  b\r\n", "new", 'image: "new"   #c\r\n'),
+        ("image: |+ # keep\n  app\n\n\n", "new", 'image: "new" # keep\n\n\n'),
+        ("- |2- # indented\n   app\n- x\n", "new", '- "new" # indented\n- x\n'),
+        ("image: !!str |-\n  app", "new", 'image: !!str "new"'),
+        ("? image\n: |- # c\n  app\n", "new", '? image\n: "new" # c\n'),
+        ('{"image": "app"}', "new", '{"image": "new"}'),
+    ],
+)
+def test_replace_scalar(text: str, value: str, expected: str) -> None:
+    root = _compose(text)
+    node = root.value[0] if isinstance(root, SequenceNode) else root.value[0][1]
+    assert isinstance(node, ScalarNode)
+    out = edits.apply(text, [edits.replace_scalar(text, node, value)])
+    assert out == expected
+    data = _parse(out)
+    assert (data[0] if isinstance(data, list) else data["image"]) == value
+
+
+# --- lines ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1\nb: 2\n", "a: 1\nnew: x\nb: 2\n"),
+        ("a: 1", "a: 1\nnew: x"),
+        ("a: 1\r\nb: 2\r\n", "a: 1\r\nnew: x\r\nb: 2\r\n"),
+        ("a: 1\r", "a: 1\rnew: x\r"),
+    ],
+)
+def test_insert_lines(text: str, expected: str) -> None:
+    eol = edits.eol_at(text, 0)
+    if not expected.endswith(eol):
+        eol = "\n"
+        expected = expected.rstrip("\n")
+    edit = edits.insert_lines(text, 2, "new: x" + (eol if "\r" in text else "\n"), 0)
+    assert edits.apply(text, [edit]) == expected
+
+
+def test_insert_lines_without_a_final_newline() -> None:
+    assert edits.apply("a: 1", [edits.insert_lines("a: 1", 0, "b: 2\nc: 3\n", 0)]) == (
+        "a: 1\nb: 2\nc: 3"
+    )
+    crlf = "x: 1\r\ny: 2"
+    assert edits.apply(crlf, [edits.insert_lines(crlf, 8, "z: 3\r\n", 0)]) == crlf + "\r\nz: 3"
+
+
+@pytest.mark.parametrize(
+    ("values", "style", "eol", "expected"),
+    [
+        (["/bin/sh", "-c"], ListStyle(), "\n", "\n    - /bin/sh\n    - -c"),
+        (["a", "yes"], ListStyle(offset=2), "\r\n", '\r\n      - a\r\n      - "yes"'),
+        (["a", "it's"], ListStyle(quote="'"), "\n", "\n    - 'a'\n    - 'it''s'"),
+        (["/bin/sh", "1.10"], ListStyle(flow=True), "\n", ' [/bin/sh, "1.10"]'),
+        (["a, b", "c"], ListStyle(flow=True), "\n", ' ["a, b", c]'),
+        (["a", "b"], ListStyle(flow=True, quote='"'), "\n", ' ["a", "b"]'),
+    ],
+)
+def test_render_list(values: list[str], style: ListStyle, eol: str, expected: str) -> None:
+    text = edits.render_list(values, style, 4, eol)
+    assert text == expected
+    assert yaml.safe_load("k:" + text) == {"k": values}
+
+
+def test_entry_start_and_column() -> None:
+    text = "- ? image\n  : app\n  ?  name\n  : c\n  plain: x\n"
+    root = _compose(text)
+    keys = [k for k, _ in _at(root, (0,)).value]
+    assert [edits.entry_start(text, k) for k in keys] == [2, 20, 36]
+    assert [edits.entry_column(text, k) for k in keys] == [2, 2, 2]
+    flow = '{"a": 1, "b": 2}'
+    key = _compose(flow).value[1][0]
+    assert edits.entry_start(flow, key) == key.start_mark.index == 9
+    assert "?" not in flow[: edits.entry_start(flow, key)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"name": "c", "image": "app"}', True),
+        ("{name: c, image: app}", False),
+        ('{name: c, "image": app}', True),
+        ('"name": c\n"image": app\n', False),  # a block mapping: YAML's syntax
+    ],
+)
+def test_json_style(text: str, expected: bool) -> None:
+    root = _compose(text)
+    assert isinstance(root, MappingNode)
+    assert edits.json_style(root, root.value[1][0]) is expected
+
+
+def test_overlapping_edits_are_refused() -> None:
+    with pytest.raises(edits.OverlapError, match="line 2"):
+        edits.apply("a: 1\nb: 2\n", [Edit(5, 9, 0, "x"), Edit(8, 10, 0, "y")])
+
+
+# --- _set_scalar: the pull policy, inserted or replaced --------------------------------
+
+PULL = {
+    "block-compact": (
+        "containers:\n- name: c\n  image: app\n",
+        "containers:\n- name: c\n  image: app\n  imagePullPolicy: IfNotPresent\n",
+    ),
+    "block-indented": (
+        "containers:\n    - name: c\n      image: app\n      env: []\n",
+        "containers:\n    - name: c\n      image: app\n      imagePullPolicy: IfNotPresent\n"
+        "      env: []\n",
+    ),
+    "image-first": (
+        "containers:\n- image: app\n  name: c\n",
+        "containers:\n- image: app\n  imagePullPolicy: IfNotPresent\n  name: c\n",
+    ),
+    "comment-after-value": (
+        "containers:\n- image: app # built by CI\n  # about name\n  name: c\n",
+        "containers:\n- image: app # built by CI\n  imagePullPolicy: IfNotPresent\n"
+        "  # about name\n  name: c\n",
+    ),
+    "block-scalar-value": (
+        "containers:\n- image: |-\n    app\n\n  name: c\n",
+        "containers:\n- image: |-\n    app\n  imagePullPolicy: IfNotPresent\n\n  name: c\n",
+    ),
+    "crlf": (
+        "containers:\r\n- name: c\r\n  image: app\r\n",
+        "containers:\r\n- name: c\r\n  image: app\r\n  imagePullPolicy: IfNotPresent\r\n",
+    ),
+    "no-final-newline": (
+        "containers:\n- name: c\n  image: app",
+        "containers:\n- name: c\n  image: app\n  imagePullPolicy: IfNotPresent",
+    ),
+    "explicit-key": (
+        "containers:\n- ? name\n  : c\n  ? image\n  : app\n",
+        "containers:\n- ? name\n  : c\n  ? image\n  : app\n  imagePullPolicy: IfNotPresent\n",
+    ),
+    "explicit-key-first": (
+        "containers:\n  - ? image\n    : app # c\n    name: c\n",
+        "containers:\n  - ? image\n    : app # c\n    imagePullPolicy: IfNotPresent\n    name: c\n",
+    ),
+    "flow": (
+        "containers: [{name: c, image: app}]\n",
+        "containers: [{name: c, image: app, imagePullPolicy: IfNotPresent}]\n",
+    ),
+    "flow-multiline": (
+        "containers: [{\n  name: c,\n  image: app\n}]\n",
+        "containers: [{\n  name: c,\n  image: app,\n  imagePullPolicy: IfNotPresent\n}]\n",
+    ),
+    "json": (
+        '{"containers": [{"name": "c", "image": "app"}]}',
+        '{"containers": [{"name": "c", "image": "app", "imagePullPolicy": "IfNotPresent"}]}',
+    ),
+    "json-multiline": (
+        '{\n  "containers": [\n    {\n      "image": "app",\n      "name": "c"\n    }\n  ]\n}\n',
+        '{\n  "containers": [\n    {\n      "image": "app",\n'
+        '      "imagePullPolicy": "IfNotPresent",\n      "name": "c"\n    }\n  ]\n}\n',
+    ),
+    "json-crlf": (
+        '{\r\n "containers": [{\r\n  "image": "app"\r\n }]\r\n}',
+        '{\r\n "containers": [{\r\n  "image": "app",\r\n  "imagePullPolicy": "IfNotPresent"\r\n'
+        " }]\r\n}",
+    ),
+    "replace-plain": (
+        "containers:\n- image: app\n  imagePullPolicy: Always # why\n",
+        "containers:\n- image: app\n  imagePullPolicy: IfNotPresent # why\n",
+    ),
+    "replace-quoted": (
+        "containers:\n- image: app\n  imagePullPolicy: 'Always'\n",
+        "containers:\n- image: app\n  imagePullPolicy: 'IfNotPresent'\n",
+    ),
+    "replace-explicit": (
+        "containers:\n- ? image\n  : app\n  ? imagePullPolicy\n  : Always\n",
+        "containers:\n- ? image\n  : app\n  ? imagePullPolicy\n  : IfNotPresent\n",
+    ),
+    "replace-block-scalar": (
+        "containers:\n- image: app\n  imagePullPolicy: >- # was\n    Always\n",
+        'containers:\n- image: app\n  imagePullPolicy: "IfNotPresent" # was\n',
+    ),
+    "replace-json": (
+        '{"containers": [{"image": "app", "imagePullPolicy": "Always"}]}',
+        '{"containers": [{"image": "app", "imagePullPolicy": "IfNotPresent"}]}',
+    ),
+    "replace-json-null": (
+        '{"containers": [{"image": "app", "imagePullPolicy": null}]}',
+        '{"containers": [{"image": "app", "imagePullPolicy": "IfNotPresent"}]}',
+    ),
+    "replace-json-number": (
+        '{"containers": [{"image": "app", "imagePullPolicy": 1}]}',
+        '{"containers": [{"image": "app", "imagePullPolicy": "IfNotPresent"}]}',
+    ),
+    "replace-yaml-null": (
+        "containers:\n- image: app\n  imagePullPolicy: ~\n",
+        "containers:\n- image: app\n  imagePullPolicy: IfNotPresent\n",
+    ),
+    "replace-mapping": (
+        "containers:\n- image: app\n  imagePullPolicy:\n    a: b\n  name: c\n",
+        "containers:\n- image: app\n  imagePullPolicy: IfNotPresent\n  name: c\n",
+    ),
+    "replace-list-explicit": (
+        "containers:\n- image: app\n  ? imagePullPolicy\n  : - a\n",
+        "containers:\n- image: app\n  imagePullPolicy: IfNotPresent\n",
+    ),
+    "replace-json-list": (
+        '{"containers": [{"image": "app", "imagePullPolicy": []}]}',
+        '{"containers": [{"image": "app", "imagePullPolicy": "IfNotPresent"}]}',
+    ),
+}
+
+
+def _container(text: str) -> Container:
+    located = find(_compose(text), env=False)
+    assert len(located.containers) == 1
+    return located.containers[0]
+
+
+def _check(text: str, out: str, expected: str, key: str, value: object) -> None:
+    assert out == expected
+    data = _parse(text)
+    if value is None:
+        del data["containers"][0][key]
+    else:
+        data["containers"][0][key] = value
+    assert _parse(out) == data
+
+
+@pytest.mark.parametrize(("text", "expected"), PULL.values(), ids=PULL)
+def test_set_scalar(text: str, expected: str) -> None:
+    c = _container(text)
+    assert c.image is not None and c.image.key is not None
+    edit = _set_scalar(text, c.node, "imagePullPolicy", "IfNotPresent", (c.image.key, c.image.node))
+    assert edit is not None
+    out = edits.apply(text, [edit])
+    _check(text, out, expected, "imagePullPolicy", "IfNotPresent")
+    again = _container(out)
+    assert again.image is not None and again.image.key is not None
+    anchor = (again.image.key, again.image.node)
+    assert _set_scalar(out, again.node, "imagePullPolicy", "IfNotPresent", anchor) is None
+
+
+def test_set_scalar_quotes_what_yaml_would_not_read_as_a_string() -> None:
+    text = "containers:\n- image: app\n"
+    c = _container(text)
+    assert c.image is not None and c.image.key is not None
+    edit = _set_scalar(text, c.node, "tag", "1.10", (c.image.key, c.image.node))
+    assert edit is not None
+    _check(
+        text, edits.apply(text, [edit]), 'containers:\n- image: app\n  tag: "1.10"\n', "tag", "1.10"
+    )
+
+
+# --- _set_list: command and args, set or removed -------------------------------------
+
+CMD = ["/bin/sh", "-c"]
+LISTS: dict[str, tuple[str, str, list[str]]] = {
+    "insert-compact": (
+        "containers:\n- name: c\n  image: app\n",
+        "containers:\n- name: c\n  image: app\n  command:\n  - /bin/sh\n  - -c\n",
+        CMD,
+    ),
+    "insert-indented": (
+        "containers:\n  - name: c\n    image: app\n",
+        "containers:\n  - name: c\n    image: app\n    command:\n      - /bin/sh\n      - -c\n",
+        CMD,
+    ),
+    "insert-explicit-key": (
+        "containers:\n- ? image\n  : app\n  name: c\n",
+        "containers:\n- ? image\n  : app\n  command:\n  - /bin/sh\n  - -c\n  name: c\n",
+        CMD,
+    ),
+    "insert-explicit-key-indented": (
+        "containers:\n    - name: c\n      ? image\n      : app\n",
+        "containers:\n    - name: c\n      ? image\n      : app\n"
+        "      command:\n          - /bin/sh\n          - -c\n",  # the containers' indent
+        CMD,
+    ),
+    "insert-crlf": (
+        "containers:\r\n- image: app\r\n  name: c\r\n",
+        "containers:\r\n- image: app\r\n  command:\r\n  - /bin/sh\r\n  - -c\r\n  name: c\r\n",
+        CMD,
+    ),
+    "insert-no-final-newline": (
+        "containers:\n- name: c\n  image: app",
+        "containers:\n- name: c\n  image: app\n  command:\n  - /bin/sh\n  - -c",
+        CMD,
+    ),
+    "insert-comment-after-value": (
+        "containers:\n- image: app # c\n",
+        "containers:\n- image: app # c\n  command:\n  - /bin/sh\n  - -c\n",
+        CMD,
+    ),
+    "insert-flow": (
+        "containers: [{name: c, image: app}]\n",
+        'containers: [{name: c, image: app, command: [/bin/sh, -c, "yes"]}]\n',
+        [*CMD, "yes"],
+    ),
+    "insert-json": (
+        '{"containers": [{"image": "app"}]}',
+        '{"containers": [{"image": "app", "command": ["/bin/sh", "-c"]}]}',
+        CMD,
+    ),
+    "insert-json-multiline": (
+        '{\n  "containers": [\n    {\n      "image": "app"\n    }\n  ]\n}',
+        '{\n  "containers": [\n    {\n      "image": "app",\n'
+        '      "command": ["/bin/sh", "-c"]\n    }\n  ]\n}',
+        CMD,
+    ),
+    "replace-block": (
+        "containers:\n- image: app\n  command:\n    - a # c\n    - b\n  name: c\n",
+        "containers:\n- image: app\n  command:\n    - /bin/sh\n    - -c\n  name: c\n",
+        CMD,
+    ),
+    "replace-block-anchored": (
+        "containers:\n- image: app\n  command: &c # unused\n    - a\n  name: c\n",
+        "containers:\n- image: app\n  command: &c # unused\n    - /bin/sh\n    - -c\n  name: c\n",
+        CMD,
+    ),
+    "replace-block-explicit-crlf": (
+        "containers:\r\n- image: app\r\n  ? command\r\n  : - a\r\n    - b\r\n",
+        "containers:\r\n- image: app\r\n  ? command\r\n  : - /bin/sh\r\n    - -c\r\n",
+        CMD,
+    ),
+    "replace-flow-tagged": (
+        "containers:\n- image: app\n  command: !!seq &c [a, 'b']\n",
+        "containers:\n- image: app\n  command: !!seq &c [/bin/sh, -c]\n",
+        CMD,
+    ),
+    "replace-flow-quoted": (
+        "containers:\n- image: app\n  command: ['a']\n",
+        "containers:\n- image: app\n  command: ['/bin/sh', '-c']\n",
+        CMD,
+    ),
+    "replace-json-empty": (
+        '{"containers": [{"image": "app", "command": []}]}',
+        '{"containers": [{"image": "app", "command": ["/bin/sh", "-c"]}]}',
+        CMD,
+    ),
+    "replace-json-numbers": (
+        '{"containers": [{"image": "app", "command": [1]}]}',
+        '{"containers": [{"image": "app", "command": ["/bin/sh", "-c"]}]}',
+        CMD,
+    ),
+    "replace-null": (
+        "containers:\n- image: app\n  command: # none\n  name: c\n",
+        "containers:\n- image: app\n  command:\n  - /bin/sh\n  - -c # none\n  name: c\n",
+        CMD,
+    ),
+    "replace-explicit-null": (
+        "containers:\n- image: app\n  ? command\n  : ~\n",
+        "containers:\n- image: app\n  command:\n  - /bin/sh\n  - -c\n",
+        CMD,
+    ),
+    "replace-json-null": (
+        '{"containers": [{"image": "app", "command": null}]}',
+        '{"containers": [{"image": "app", "command": ["/bin/sh", "-c"]}]}',
+        CMD,
+    ),
+    "remove-block": (
+        "containers:\n- image: app\n  command:\n  - a\n  name: c\n",
+        "containers:\n- image: app\n  name: c\n",
+        [],
+    ),
+    "remove-first-on-item-line": (
+        "containers:\n- command: [a] # c\n  image: app\n",
+        "containers:\n- image: app\n",
+        [],
+    ),
+    "remove-last-no-final-newline": (
+        "containers:\n- image: app\n  command: [a]",
+        "containers:\n- image: app\n",
+        [],
+    ),
+    "remove-explicit": (
+        "containers:\n- image: app\n  ? command\n  : - a\n  name: c\n",
+        "containers:\n- image: app\n  name: c\n",
+        [],
+    ),
+    "remove-explicit-on-item-line": (
+        "containers:\n- ? command\n  : [a]\n  ? image\n  : app\n",
+        "containers:\n- ? image\n  : app\n",
+        [],
+    ),
+    "remove-crlf": (
+        "containers:\r\n- image: app\r\n  command: [a]\r\n  name: c\r\n",
+        "containers:\r\n- image: app\r\n  name: c\r\n",
+        [],
+    ),
+    "remove-flow": (
+        "containers: [{command: [a], image: app}]\n",
+        "containers: [{image: app}]\n",
+        [],
+    ),
+    "remove-json-last": (
+        '{\n  "containers": [{\n    "image": "app",\n    "command": ["a"]\n  }]\n}',
+        '{\n  "containers": [{\n    "image": "app"\n  }]\n}',
+        [],
+    ),
+    "remove-json-first": (
+        '{"containers": [{"command": ["a"], "image": "app"}]}',
+        '{"containers": [{"image": "app"}]}',
+        [],
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected", "values"), LISTS.values(), ids=LISTS)
+def test_set_list(text: str, expected: str, values: Sequence[str]) -> None:
+    out = edits.apply(text, _set_list(text, _container(text), "command", values))
+    _check(text, out, expected, "command", list(values) or None)
+    assert _set_list(out, _container(out), "command", values) == []
+
+
+def test_set_list_and_scalar_at_one_spot_in_json() -> None:
+    """command, args and the pull policy inserted after one image come out in that order."""
+    text = '{"containers": [{"image": "app", "name": "c"}]}'
+    c = _container(text)
+    assert c.image is not None and c.image.key is not None
+    assert isinstance(c.image.node, ScalarNode)
+    anchor = (c.image.key, c.image.node)
+    new = [
+        _set_scalar(text, c.node, "imagePullPolicy", "IfNotPresent", anchor),
+        *_set_list(text, c, "args", ["run", "yes"]),
+        *_set_list(text, c, "command", CMD),
+        edits.replace_scalar(text, c.image.node, "localhost:5000/app:tilt-1"),
+    ]
+    out = edits.apply(text, [e for e in new if e is not None])
+    assert out == (
+        '{"containers": [{"image": "localhost:5000/app:tilt-1", "command": ["/bin/sh", "-c"], '
+        '"args": ["run", "yes"], "imagePullPolicy": "IfNotPresent", "name": "c"}]}'
+    )
+    assert json.loads(out)["containers"][0]["args"] == ["run", "yes"]
+
+
+# --- remove_entry at the top level (a ResourceList's results) ----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1\nresults: []\nb: 2\n", "a: 1\nb: 2\n"),
+        ("a: 1\nresults:\n- x\n# after\n", "a: 1\n# after\n"),
+        ("a: 1\r\nresults: [] # c\r\n", "a: 1\r\n"),
+        ("a: 1\nresults: *x", None),
+        ("? a\n: 1\n? results\n: []\n? b\n: 2\n", "? a\n: 1\n? b\n: 2\n"),
+        ('{"a": 1, "results": []}', '{"a": 1}'),
+        ('{"results": [], "a": 1}', '{"a": 1}'),
+    ],
+)
+def test_remove_entry(text: str, expected: str | None) -> None:
+    if expected is None:  # an alias value ends at the alias, not at its anchor
+        text = "x: &x [1]\n" + text
+        expected = "x: &x [1]\na: 1\n"
+    root = _compose(text)
+    assert isinstance(root, MappingNode)
+    key = next(k for k, _ in root.value if k.value == "results")
+    out = edits.apply(text, [edits.remove_entry(text, root, key)])
+    assert out == expected
+    data = _parse(text)
+    del data["results"]
+    assert _parse(out) == data

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from krm_fn import nodes
 from krm_fn.locate import Place, find
 from krm_fn.schema import field_path
 
@@ -137,3 +138,67 @@ def test_non_string_image_is_located_but_has_no_value() -> None:
     text = "spec:\n  containers:\n  - image: 8080\n"
     (field,) = find(yaml.compose(text, Loader=yaml.CSafeLoader), env=False).fields
     assert field.value is None
+
+
+def _compose(text: str) -> yaml.Node:
+    return yaml.compose(text, Loader=yaml.CSafeLoader)
+
+
+MERGES = """\
+a: &a {image: A, p: a}
+b: &b {image: B, p: b, q: b, <<: {r: inner, p: inner}}
+c:
+  <<: [*a, *b]
+  p: own
+"""
+
+
+def test_merge_keys_as_go_yaml_reads_them() -> None:
+    """Of merged mappings the earlier wins; a mapping's own keys win over what it merges
+    (and over what its merged mappings merge in turn)."""
+    c = nodes.get(_compose(MERGES), "c")
+    assert isinstance(c, yaml.MappingNode)
+    given = {k: v.value for k, (_, v) in nodes.merged(c).items()}
+    assert given == {"image": "A", "p": "a", "q": "b", "r": "inner"}
+    looked = {k: (e[1].value, e[2]) for k in ["image", "p", "r"] if (e := nodes.lookup(c, k))}
+    assert looked == {"image": ("A", True), "p": ("own", False), "r": ("inner", True)}
+    assert nodes.lookup(c, "missing") is None
+
+
+def test_a_merged_image_is_the_containers_own_to_write() -> None:
+    text = "x: &base {image: a:1}\nspec:\n  containers:\n  - <<: *base\n    name: c\n"
+    (field,) = find(_compose(text), env=False).fields
+    assert (field_path(field.path), field.value, field.merged) == (
+        "spec.containers[0].image",
+        "a:1",
+        True,
+    )
+    owner = field.owner
+    assert owner is not None and field.key is not None
+    assert nodes.after_merges(owner, (field.key, field.node))[0].value == "<<"
+
+
+def test_a_pod_spec_through_a_merge_key_is_found() -> None:
+    text = "x: &pod {containers: [{image: a:1}]}\nspec:\n  <<: *pod\n"
+    paths = [field_path(f.path) for f in find(_compose(text), env=False).fields]
+    assert sorted(paths) == ["spec.containers[0].image", "x.containers[0].image"]
+
+
+def test_recursive_merges_end() -> None:
+    text = "a: &a\n  b:\n    <<: *a\n    containers: [{image: a:1}]\n"
+    assert [f.value for f in find(_compose(text), env=False).fields] == ["a:1", "a:1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "shared"),
+    [
+        ("a: &x v\nb: *x\n", "x"),
+        ("a: &x v\nb: '*x'\n", None),  # in a string: not an alias
+        ("a: &x v\nb: 1 # *x\n", None),  # in a comment
+        ("a: &x v\nb: &y w\nc: *y\n", None),  # another anchor's alias
+        ("a: &x {k: v}\nb: *x\n", "x"),  # a collection: every node in it
+    ],
+)
+def test_shared_anchor(text: str, shared: str | None) -> None:
+    start = text.index("v")
+    assert nodes.shared_anchor(text, start, start + 1) == shared
