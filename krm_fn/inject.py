@@ -75,8 +75,10 @@ class _Injection:
 
     def run(self) -> Outcome:
         self._check_images()
-        for imagemap in self.maps:
-            self._apply(imagemap)
+        final = self._final()
+        for index, imagemap in enumerate(self.maps):
+            fields = [f for f in self.located.fields if final.get(id(f), -1) <= index]
+            self._apply(imagemap, fields)
         self._field_edits()
         self._pull_policy_edits()
         self._override_edits()
@@ -111,9 +113,21 @@ class _Injection:
                     severity, f.path, f"{f.place} {json.dumps(f.value)} does not parse: {reason}"
                 )
 
-    def _apply(self, imagemap: ImageMap) -> None:
-        hit = False
+    def _final(self) -> dict[int, int]:
+        """id(field) -> the last map whose injected reference the field already holds. The
+        maps before that one leave the field alone: it is what a run wrote (or would write)
+        last, so a run on its own output rewrites nothing, however the maps chain (S11)."""
+        last = {str(m.inject): index for index, m in enumerate(self.maps)}
+        final: dict[int, int] = {}
         for f in self.located.fields:
+            ref = _parse(f.value)
+            if ref is not None and str(ref) in last:
+                final[id(f)] = last[str(ref)]
+        return final
+
+    def _apply(self, imagemap: ImageMap, fields: list[Field]) -> None:
+        hit = False
+        for f in fields:
             if f.place is Place.ENV and not imagemap.match_in_env_vars:
                 continue
             current = self.value.get(id(f), f.value)

@@ -144,3 +144,21 @@ def test_command_override_reaches_ephemeral_containers(maps_file: MapsFile) -> N
     maps = maps_file(imagemap("app", "app", INJECT, overrideArgs={"args": ["--dev"]}))
     out = run_fn(_pod("  ephemeralContainers:\n  - name: d\n    image: app\n"), "--imagemaps", maps)
     assert "    args:\n    - --dev\n" in out.stdout
+
+
+def test_a_field_holding_a_later_maps_image_is_left_by_the_earlier_maps(
+    maps_file: MapsFile,
+) -> None:
+    """Tilt S11: the maps apply in order, so `nginx` -> `app:tilt-2` (the second map) is
+    then matched by a first map selecting `app` only on the next apply. Here a field that
+    already holds a map's injected reference is left alone by the maps before that one, so
+    a run's output is a fixed point however the maps chain."""
+    maps = maps_file(
+        imagemap("first", "app", INJECT)
+        + "---\n"
+        + imagemap("second", "nginx", "app:tilt-2", overrideArgs={"args": ["a"]})
+    )
+    text = _pod("  containers:\n  - name: c\n    image: nginx\n")
+    out = run_fn(text, "--imagemaps", maps)  # the oracle runs it again: nothing changes
+    assert "image: app:tilt-2\n" in out.stdout
+    assert "args:\n    - a\n" in out.stdout
