@@ -7,6 +7,12 @@ chunk's result in order. A worker sends its result back pickled through a pipe; 
 that fails in any way has its chunk worked on again here, so the outcome never depends on
 whether, or how, the work was shared out.
 
+A worker is stopped (SIGKILL) and reaped when the parent stops early: an exception in the
+parent (MemoryError included, which reaches the caller) or `stop_workers`, which the console
+script's SIGINT and SIGTERM handler calls. Workers take SIGINT and SIGTERM as the default
+action (they die, and the parent reports), and a worker that dies or runs out of memory is
+only a chunk to do again.
+
 Processes, not threads: the work is Python code, which threads would run one at a time.
 Forking needs no pickling of the input (a worker starts with a copy of this process), and
 is only used where `os.fork` exists (Linux, macOS, BSDs). `APPLY_IMAGEMAPS_JOBS` sets the
@@ -20,12 +26,14 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-__all__ = ["ENV", "MAX_JOBS", "MIN_CHUNK", "jobs", "map_chunks", "split"]
+__all__ = ["ENV", "MAX_JOBS", "MIN_CHUNK", "jobs", "map_chunks", "split", "stop_workers"]
 
 ENV = "APPLY_IMAGEMAPS_JOBS"
 MAX_JOBS = 4
 MIN_CHUNK = 512 * 1024  # characters: less is done before a worker would have started
 
+# The workers not reaped yet: pid -> the read end of its pipe (-1 once `_collect` has it).
+_LIVE: dict[int, int] = {}
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
@@ -59,26 +67,58 @@ def split(items: Sequence[_T], size: Callable[[_T], int]) -> list[Sequence[_T]]:
 
 def map_chunks(work: Callable[[Sequence[_T]], _R], chunks: Sequence[Sequence[_T]]) -> list[_R]:
     """`[work(chunk) for chunk in chunks]`, the chunks after the first in forked workers."""
-    workers = [_fork(work, chunk) for chunk in chunks[1:]]
-    results = [work(chunks[0])] if chunks else []
-    for chunk, worker in zip(chunks[1:], workers, strict=True):
-        result: tuple[_R] | None = _collect(worker) if worker is not None else None
-        results.append(work(chunk) if result is None else result[0])
+    try:
+        workers = [_fork(work, chunk) for chunk in chunks[1:]]
+        results = [work(chunks[0])] if chunks else []
+        for chunk, worker in zip(chunks[1:], workers, strict=True):
+            result: tuple[_R] | None = _collect(worker) if worker is not None else None
+            results.append(work(chunk) if result is None else result[0])
+    except BaseException:
+        stop_workers()
+        raise
     return results
 
 
+def stop_workers() -> None:
+    """Kill and reap the workers not collected yet (the parent is stopping early)."""
+    import signal
+
+    for pid, read_end in list(_LIVE.items()):
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+        if read_end >= 0:
+            os.close(read_end)
+        _LIVE.pop(pid, None)
+
+
 def _fork(work: Callable[[Sequence[_T]], _R], chunk: Sequence[_T]) -> tuple[int, int] | None:
-    """(pid, read end of its pipe) of a worker that sends back `work(chunk)`, pickled."""
+    """(pid, read end of its pipe) of a worker that sends back `work(chunk)`, pickled.
+    SIGINT and SIGTERM wait while it forks, so that the worker is never signalled with the
+    parent's handler and the parent never without knowing the worker."""
     import pickle
+    import signal
 
     try:
         read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
         pid = os.fork()
     except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(read_end)
+        os.close(write_end)
         return None
     if pid == 0:  # the worker: never returns, never runs the parent's exit handlers
         status = 1
         try:
+            _LIVE.clear()  # the parent's to stop, not this one's
+            _default_signals()
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             os.close(read_end)
             data = pickle.dumps((work(chunk),), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as pipe:
@@ -86,8 +126,20 @@ def _fork(work: Callable[[Sequence[_T]], _R], chunk: Sequence[_T]) -> tuple[int,
             status = 0
         finally:
             os._exit(status)
+    _LIVE[pid] = read_end
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     os.close(write_end)
     return pid, read_end
+
+
+def _default_signals() -> None:
+    """SIGINT and SIGTERM in a worker: the default action, not the parent's Python handler
+    (which would report and exit as if it were the parent); an ignored one stays ignored."""
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, signal.SIG_DFL)
 
 
 def _collect(worker: tuple[int, int]) -> tuple[_R] | None:
@@ -95,10 +147,15 @@ def _collect(worker: tuple[int, int]) -> tuple[_R] | None:
     import pickle
 
     pid, read_end = worker
+    _LIVE[pid] = -1  # the pipe's own now: closed with it
     with os.fdopen(read_end, "rb") as pipe:
         data = pipe.read()
     _, status = os.waitpid(pid, 0)
+    _LIVE.pop(pid, None)
     if status != 0 or not data:
         return None
-    result: tuple[_R] = pickle.loads(data)
+    try:
+        result: tuple[_R] = pickle.loads(data)
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+        return None  # not what a worker that exited cleanly sends: do its chunk again
     return result
