@@ -102,6 +102,8 @@ class _Injection:
                 "duplicate key: the last one counts here (go-yaml v2 reads it so), and "
                 "strict YAML readers reject the object",
             )
+        for path in self.located.ambiguous:
+            self._ambiguous(path)
         for f in self.located.fields:
             if f.place in (Place.ENV, Place.IMAGE_FIELD):
                 continue  # not always images: Tilt skips those that do not parse (S7, S8.4)
@@ -270,9 +272,12 @@ class _Injection:
                 continue
             owners.add(id(f.owner))
             entry = nodes.lookup(f.owner, key)
+            path = (*f.path[:-1], key)
+            if key in nodes.shadowed(f.owner):
+                self._ambiguous(path)
+                continue
             if f.place is Place.IMAGE_FIELD and (entry is None or entry[2]):
                 continue  # Tilt S8.4: a locator's sibling pull policy is set, never added
-            path = (*f.path[:-1], key)
             current = nodes.scalar_str(entry[1]) if entry else None
             if current == IF_NOT_PRESENT or self._entry_left(path, f.owner, entry):
                 continue
@@ -291,6 +296,9 @@ class _Injection:
     def _override_edits(self) -> None:
         for container, key, values, imagemap in self.overrides.values():
             path = (*container.path, key)
+            if key in nodes.shadowed(container.node):
+                self._ambiguous(path)
+                continue
             entry = nodes.lookup(container.node, key)
             if entry is None and not values:
                 continue  # nothing to remove
@@ -363,6 +371,18 @@ class _Injection:
                 f"alias (*{name}) uses too, and rewriting it would change every use",
             )
         return name is not None
+
+    def _ambiguous(self, path: Path) -> None:
+        """A key given both in its mapping and by a merge key after it (`nodes.shadowed`):
+        readers disagree about which counts, so it is neither rewritten nor matched."""
+        self._result(
+            self.severity,
+            path,
+            f"{path[-1]} is left as it is: Kubernetes (go-yaml v2: kubectl) and kustomize "
+            "(go-yaml v3) read it differently, as it is given both explicitly and by a merge "
+            "key (<<) after that (here or in a mapping merged in), which overrides it for "
+            "go-yaml v2 only; write it once, or after the merge key",
+        )
 
     # -- results ---------------------------------------------------------------------
 

@@ -269,7 +269,7 @@ def _all(hit: _Hit) -> list[_Hit]:
         ]
     if isinstance(node, MappingNode):
         return [
-            _Hit(value, (trail, name), depth, node, key) for name, key, value in nodes.entries(node)
+            _Hit(value, (trail, name), depth, node, key) for name, key, value in nodes.counted(node)
         ]
     return []
 

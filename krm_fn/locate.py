@@ -87,13 +87,15 @@ class Field(NamedTuple):
 class Located:
     """What `find` found in one object."""
 
-    __slots__ = ("aliased", "containers", "duplicates", "fields")
+    __slots__ = ("aliased", "ambiguous", "containers", "duplicates", "fields")
 
     def __init__(self) -> None:
         self.containers: list[Container] = []
         self.fields: list[Field] = []
         self.aliased: list[Path] = []  # image fields and containers that are aliases
         self.duplicates: list[Path] = []  # keys given twice in a mapping
+        # keys given both in a mapping and by a merge key after them (`nodes.shadowed`)
+        self.ambiguous: list[Path] = []
 
 
 def find(
@@ -111,16 +113,16 @@ def find(
         node, path = stack.pop()
         if isinstance(node, MappingNode):
             lists: list[tuple[ScalarNode, SequenceNode]] = []
-            seen: set[str] = set()
             entries = nodes.entries(node)
-            if len(entries) < len(node.value):  # an alias or merge key among them (rare)
-                entries += _merged_entries(node, path, located, merged, memo)
+            shadowed: dict[str, nodes.Entry] = {}
+            names = {key for key, _, _ in entries}
+            # an alias, a duplicate key or a merge key among them (rare)
+            if len(names) < len(node.value) or "<<" in names:
+                entries, shadowed = _rare_entries(
+                    node, path, entries, located, merged, memo, any_image_key
+                )
             for key, key_node, value in entries:
-                if key in seen:
-                    located.duplicates.append((*path, key))
-                seen.add(key)
                 if any_image_key and key == "image" and isinstance(value, ScalarNode):
-                    # of duplicate keys, the last counts (as in nodes.get_entry)
                     loose[id(node)] = Field(
                         Place.IMAGE_FIELD,
                         (*path, key),
@@ -135,7 +137,7 @@ def find(
                     else:
                         stack.append((value, (*path, key)))
             if lists:
-                _pod_spec(node, path, lists, located, env)
+                _pod_spec(node, path, lists, located, env, shadowed)
         elif isinstance(node, SequenceNode):
             stack += [
                 (item, (*path, index))
@@ -148,27 +150,51 @@ def find(
     return located
 
 
-def _merged_entries(
+def _rare_entries(
     node: MappingNode,
     path: Path,
+    entries: list[tuple[str, ScalarNode, Node]],
     located: Located,
     walked: set[int],
     memo: dict[int, dict[str, nodes.Entry]],
-) -> list[tuple[str, ScalarNode, Node]]:
-    """The entries a mapping takes through merge keys that are not walked yet; container
+    any_image_key: bool,
+) -> tuple[list[tuple[str, ScalarNode, Node]], dict[str, nodes.Entry]]:
+    """The entries of a mapping with an alias, a duplicate key or a merge key, as Kubernetes
+    reads it, and its `nodes.shadowed` keys. Of duplicate keys only the last counts (each
+    repeat goes to `located.duplicates`); a key also given by a merge key after it is left
+    out (to `located.ambiguous` when it is one the walk reads: a collection, or `image` for
+    anyImageKey); then the entries merge keys give it that are not walked yet. Container
     lists that are aliases go to `located.aliased`."""
+    last: dict[str, ScalarNode] = {}
+    for k, _ in node.value:
+        if isinstance(k, ScalarNode) and not nodes.is_merge(k):
+            if k.value in last:
+                located.duplicates.append((*path, k.value))
+            last[k.value] = k
     located.aliased += [
-        (*path, k.value)
-        for k, v in node.value
-        if k.value in CONTAINER_LISTS and isinstance(k, ScalarNode) and nodes.is_alias(k, v)
+        (*path, name)
+        for name in CONTAINER_LISTS
+        if name in last and nodes.get_entry(node, name) is None  # the last one is an alias
     ]
-    own = {k.value for k, _ in node.value if isinstance(k, ScalarNode)}
+    shadowed = nodes.shadowed(node, memo)
     out = []
+    given = [
+        (key, key_node, value) for key, key_node, value in entries if last.get(key) is key_node
+    ]
     for key, (key_node, value) in nodes.merged(node, memo).items():
-        if key not in own and not nodes.is_alias(key_node, value) and id(value) not in walked:
+        if key not in last and not nodes.is_alias(key_node, value) and id(value) not in walked:
             walked.add(id(value))
+            given.append((key, key_node, value))
+    for key, key_node, value in given:  # (a merge key and an earlier duplicate are out)
+        if key not in shadowed:
             out.append((key, key_node, value))
-    return out
+        elif (
+            isinstance(value, _COLLECTIONS)
+            or isinstance(shadowed[key][1], _COLLECTIONS)
+            or (any_image_key and key == "image")
+        ):
+            located.ambiguous.append((*path, key))
+    return out, shadowed
 
 
 def _located_by(root: Node, locators: Sequence[Locator]) -> list[Field]:
@@ -253,8 +279,10 @@ def _pod_spec(
     lists: list[tuple[ScalarNode, SequenceNode]],
     located: Located,
     env: bool,
+    shadowed: dict[str, nodes.Entry],
 ) -> None:
-    """Collect a pod spec's containers (from its container `lists`) and image volumes."""
+    """Collect a pod spec's containers (from its container `lists`) and image volumes
+    (unless `shadowed`: the walk has warned)."""
     for key_node, seq in lists:
         for index, item, alias in nodes.all_items(seq):
             if alias:
@@ -263,7 +291,8 @@ def _pod_spec(
                 container = Container(item, (*path, key_node.value, index), key_node, seq)
                 located.containers.append(container)
                 _container_fields(container, located, env)
-    _volume_fields(node, path, located)
+    if "volumes" not in shadowed:
+        _volume_fields(node, path, located)
 
 
 def _container_fields(container: Container, located: Located, env: bool) -> None:
@@ -272,8 +301,11 @@ def _container_fields(container: Container, located: Located, env: bool) -> None
         if key in seen:
             located.duplicates.append((*container.path, key))
         seen.add(key)
+    shadowed = nodes.shadowed(container.node)
     image = nodes.lookup(container.node, "image")
-    if image and nodes.is_alias(image[0], image[1]):
+    if "image" in shadowed:
+        located.ambiguous.append((*container.path, "image"))
+    elif image and nodes.is_alias(image[0], image[1]):
         located.aliased.append((*container.path, "image"))
     elif image:
         key_node, value, merged = image
@@ -283,6 +315,9 @@ def _container_fields(container: Container, located: Located, env: bool) -> None
         )
         located.fields.append(container.image)
     if not env:
+        return
+    if "env" in shadowed:
+        located.ambiguous.append((*container.path, "env"))
         return
     for index, var in nodes.items(_value(container.node, "env")):
         entry = nodes.get_entry(var, "value")
@@ -300,9 +335,15 @@ def _value(mapping: MappingNode, key: str) -> Node | None:
 def _volume_fields(pod: MappingNode, path: Path, located: Located) -> None:
     for index, volume in nodes.items(_value(pod, "volumes")):
         image = nodes.get(volume, "image")
+        if not isinstance(volume, MappingNode) or not isinstance(image, MappingNode):
+            continue
+        if "image" in nodes.shadowed(volume):
+            continue  # a merge key after it gives one too: the walk has warned
         reference = nodes.get_entry(image, "reference")
         if nodes.aliased(image, "reference"):
             located.aliased.append((*path, "volumes", index, "image", "reference"))
-        elif isinstance(image, MappingNode) and reference:
+        elif reference and "reference" in nodes.shadowed(image):
+            located.ambiguous.append((*path, "volumes", index, "image", "reference"))
+        elif reference:
             field_path = (*path, "volumes", index, "image", "reference")
             located.fields.append(Field(Place.VOLUME, field_path, image, *reference))

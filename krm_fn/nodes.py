@@ -40,14 +40,17 @@ __all__ = [
     "after_merges",
     "aliased",
     "all_items",
+    "counted",
     "entries",
     "get",
     "get_entry",
     "is_alias",
+    "is_merge",
     "items",
     "lookup",
     "merged",
     "scalar_str",
+    "shadowed",
     "shared_anchor",
     "tag_of",
     "to_data",
@@ -89,6 +92,16 @@ def entries(mapping: MappingNode) -> list[tuple[str, ScalarNode, Node]]:
     ]
 
 
+def counted(mapping: MappingNode) -> list[tuple[str, ScalarNode, Node]]:
+    """`entries`, of duplicate keys only the last (the one go-yaml v2 reads; none when that
+    one is an alias)."""
+    found = entries(mapping)
+    if len({key for key, _, _ in found}) == len(mapping.value):
+        return found  # no duplicates (nor aliases): the common case
+    last = {k.value: k for k, _ in mapping.value if isinstance(k, ScalarNode)}
+    return [entry for entry in found if last[entry[0]] is entry[1]]
+
+
 def aliased(mapping: Node | None, key: str) -> bool:
     """Whether `mapping[key]` is an alias (`key: *name`)."""
     return isinstance(mapping, MappingNode) and any(
@@ -102,14 +115,15 @@ def is_alias(key: Node, value: Node) -> bool:
 
 
 def get_entry(mapping: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
-    """The last (key, value) entry named `key`: go-yaml keeps the last of duplicate keys."""
+    """The last (key, value) entry named `key` (go-yaml keeps the last of duplicate keys),
+    or None, also when that one is an alias."""
     found = None
     if isinstance(mapping, MappingNode):
         # the hot path: compare the name before anything else
         for k, v in mapping.value:
-            if k.value == key and isinstance(k, ScalarNode) and not is_alias(k, v):
+            if k.value == key and isinstance(k, ScalarNode):
                 found = k, v
-    return found
+    return None if found is None or is_alias(*found) else found
 
 
 def get(mapping: Node | None, key: str) -> Node | None:
@@ -146,7 +160,7 @@ def lookup(mapping: MappingNode, key: str) -> tuple[ScalarNode, Node, bool] | No
         if isinstance(k, ScalarNode):
             if k.value == key:
                 found = k, v
-            merges = merges or _is_merge(k)
+            merges = merges or is_merge(k)
     if found is not None:
         return (*found, False)
     entry = merged(mapping).get(key) if merges else None
@@ -157,12 +171,20 @@ def merged(
     mapping: MappingNode, memo: dict[int, dict[str, Entry]] | None = None
 ) -> dict[str, Entry]:
     """The entries a mapping's merge keys (`<<: *base`, `<<: [*a, *b]`) give it, as go-yaml
-    and PyYAML apply them: of the merged mappings, the first to have a key gives it; their
+    v3 and PyYAML apply them: of the merged mappings, the first to have a key gives it; their
     own merge keys count too. Its own keys override them (see `lookup`). The entries are the
-    merged mappings' own (key node, value node). Iterative: merges of merges may nest deep,
-    fan out, or (through an alias of an ancestor) loop; `memo` (id(mapping) -> all its
-    entries) keeps what is worked out for the next call on the same tree."""
-    given = {} if memo is None else memo
+    merged mappings' own (key node, value node). `memo` (id(mapping) -> all its entries)
+    keeps what is worked out for the next call on the same tree. Where go-yaml v2 (which
+    Kubernetes reads with) differs, the key is `shadowed`."""
+    return _merges(mapping, {} if memo is None else memo, in_order=False)
+
+
+def _merges(
+    mapping: MappingNode, given: dict[int, dict[str, Entry]], in_order: bool
+) -> dict[str, Entry]:
+    """`merged` (or, `in_order`, all of a mapping's entries as go-yaml v2 sets them: each
+    key and merge key in turn, a later one overriding an earlier one). Iterative: merges of
+    merges may nest deep, fan out, or (through an alias of an ancestor) loop."""
     reading: set[int] = set()  # on the path from `mapping`: a source among them is a loop
     stack: list[tuple[MappingNode, bool]] = [(mapping, False)]
     while stack:
@@ -170,6 +192,19 @@ def merged(
         if sources_done:
             reading.discard(id(node))
             entries: dict[str, Entry] = {}
+            if in_order:
+                for k, v in node.value:
+                    if not isinstance(k, ScalarNode):
+                        continue
+                    if not is_merge(k):
+                        entries[k.value] = k, v
+                        continue
+                    for source in reversed(_sources_of(v)):  # so the earlier one wins
+                        entries.update(given.get(id(source), {}))
+                if node is mapping:
+                    return entries
+                given[id(node)] = entries
+                continue
             for source in _sources(node):
                 for name, entry in given.get(id(source), {}).items():
                     entries.setdefault(name, entry)
@@ -187,13 +222,18 @@ def _sources(mapping: MappingNode) -> list[MappingNode]:
     """The mappings a mapping's merge keys name, in order."""
     out = []
     for k, v in mapping.value:
-        if isinstance(k, ScalarNode) and _is_merge(k):
-            out += [
-                m
-                for m in (v.value if isinstance(v, SequenceNode) else [v])
-                if isinstance(m, MappingNode)
-            ]
+        if isinstance(k, ScalarNode) and is_merge(k):
+            out += _sources_of(v)
     return out
+
+
+def _sources_of(value: Node) -> list[MappingNode]:
+    """The mappings one merge key's value names: a mapping, or a list of them."""
+    return [
+        m
+        for m in (value.value if isinstance(value, SequenceNode) else [value])
+        if isinstance(m, MappingNode)
+    ]
 
 
 def after_merges(mapping: MappingNode, entry: Entry) -> Entry:
@@ -203,20 +243,40 @@ def after_merges(mapping: MappingNode, entry: Entry) -> Entry:
     pairs = mapping.value
     at = next((i for i, (k, _) in enumerate(pairs) if k is entry[0]), -1)
     last = max(
-        (i for i, (k, _) in enumerate(pairs) if isinstance(k, ScalarNode) and _is_merge(k)),
+        (i for i, (k, _) in enumerate(pairs) if isinstance(k, ScalarNode) and is_merge(k)),
         default=-1,
     )
     return cast(Entry, pairs[last]) if last > at else entry
 
 
-def _own(mapping: MappingNode) -> dict[str, Entry]:
-    """A mapping's own entries by key, the last of duplicate keys winning, merge keys out."""
+def shadowed(
+    mapping: MappingNode, memo: dict[int, dict[str, Entry]] | None = None
+) -> dict[str, Entry]:
+    """The keys of a mapping that readers disagree about, each with the entry go-yaml v2
+    (Kubernetes: kubectl, sigs.k8s.io/yaml) reads: it sets keys in order, so a merge key
+    overrides the keys before it, where go-yaml v3 (kustomize's kyaml) and PyYAML take a
+    mapping's own key wherever the merge key is. That is a key given both explicitly and by
+    a merge key after it, here or in a mapping merged in. `memo` is `merged`'s. A single
+    pass when there are no merge keys (the common case)."""
+    if not any(isinstance(k, ScalarNode) and is_merge(k) for k, _ in mapping.value):
+        return {}
+    v3 = {**merged(mapping, memo), **_own(mapping)}
+    v2 = _merges(mapping, {}, in_order=True)
     return {
-        k.value: (k, v) for k, v in mapping.value if isinstance(k, ScalarNode) and not _is_merge(k)
+        name: entry
+        for name, entry in v2.items()
+        if name not in v3 or v3[name][1] is not entry[1]  # (not in it: a loop cut elsewhere)
     }
 
 
-def _is_merge(key: ScalarNode) -> bool:
+def _own(mapping: MappingNode) -> dict[str, Entry]:
+    """A mapping's own entries by key, the last of duplicate keys winning, merge keys out."""
+    return {
+        k.value: (k, v) for k, v in mapping.value if isinstance(k, ScalarNode) and not is_merge(k)
+    }
+
+
+def is_merge(key: ScalarNode) -> bool:
     return key.value == "<<" and tag_of(key) == MERGE_TAG
 
 

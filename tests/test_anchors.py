@@ -264,3 +264,129 @@ def test_env_and_pod_specs_through_merge_keys_are_left(mode: str, maps_file: Map
     assert spec["containers"] == [{"name": "tpl", "image": "example.com/app"}]
     assert ran.said("warning", "spec.initContainers[0].env[0].value", "&env")
     assert ran.said("warning", "spec.containers[0].image", "&pod")
+
+
+# --- a merge key after a key it gives too: readers disagree -----------------------------
+# go-yaml v2 (Kubernetes) sets keys in order, so `<<` overrides the keys before it; go-yaml
+# v3 (kustomize) and PyYAML take the own key. Such a key is left, with a warning.
+
+DISAGREE = ("go-yaml v2", "go-yaml v3", "left as it is")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_own_image_before_a_merge_key_is_left(mode: str, maps_file: MapsFile) -> None:
+    containers = "  - image: example.com/other\n    <<: *base\n    name: app\n"
+    ran = Ran(mode, _pod(containers, BASE), maps_file, MAPS)
+    assert ran.container()["image"] == "example.com/other"  # as PyYAML reads it: unchanged
+    assert ran.text.count(NEW) == 0
+    assert ran.said("warning", "spec.containers[0].image", "image", *DISAGREE)
+    assert not any(r.startswith("[info]") for r in ran.results)
+    assert any('ImageMap "app" matched no image' in r for r in ran.results)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_own_pull_policy_command_or_args_before_a_merge_key_is_left(
+    mode: str, maps_file: MapsFile
+) -> None:
+    containers = (
+        "  - imagePullPolicy: Never\n    command: [own]\n    args: [-q]\n"
+        "    <<: *base\n    name: app\n"
+    )
+    maps = imagemap(
+        "app",
+        "example.com/app",
+        NEW,
+        overrideCommand={"command": ["run"]},
+        overrideArgs={"args": []},
+    )
+    ran = Ran(mode, _pod(containers, BASE), maps_file, maps)
+    assert ran.container() == {
+        "name": "app",
+        "image": NEW,  # merged only: written after the merge key, as before
+        "imagePullPolicy": "Never",
+        "command": ["own"],
+        "args": ["-q"],
+    }
+    for key in ("imagePullPolicy", "command", "args"):
+        assert ran.said("warning", f"spec.containers[0].{key}", key, *DISAGREE)
+        assert not ran.said("info", f"spec.containers[0].{key}")
+    assert ran.said("info", "spec.containers[0].image")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_own_key_after_the_merge_key_or_one_the_merge_lacks_is_rewritten(
+    mode: str, maps_file: MapsFile
+) -> None:
+    """An explicit key after `<<` wins for every reader; one before it that the merged
+    mapping does not give is read alike too."""
+    extra = BASE + "x-other: &other {resources: {}}\n"
+    containers = (
+        "  - <<: *base\n    image: example.com/app\n    imagePullPolicy: Never\n    name: after\n"
+        "  - image: example.com/app\n    imagePullPolicy: Never\n    <<: *other\n    name: lacks\n"
+    )
+    ran = Ran(mode, _pod(containers, extra), maps_file, MAPS)
+    for index in (0, 1):
+        assert ran.container(index)["image"] == NEW
+        assert ran.container(index)["imagePullPolicy"] == "IfNotPresent"
+    assert not any("go-yaml" in r for r in ran.results)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_merged_mapping_with_its_own_disagreement_is_left(mode: str, maps_file: MapsFile) -> None:
+    """The container merges `&mid`, whose own image comes before a merge key that gives
+    one too: Kubernetes reads the inner one, kustomize `&mid`'s."""
+    extra = (
+        "x-inner: &inner {image: example.com/app}\n"
+        "x-mid: &mid\n  image: example.com/other\n  <<: *inner\n"
+    )
+    ran = Ran(mode, _pod("  - <<: *mid\n    name: app\n", extra), maps_file, MAPS)
+    assert ran.text.count(NEW) == 0
+    assert ran.said("warning", "spec.containers[0].image", *DISAGREE)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_env_and_container_lists_before_a_merge_key_are_left(
+    mode: str, maps_file: MapsFile
+) -> None:
+    extra = (
+        "x-env: &env\n  env: [{name: IMAGE, value: example.com/other}]\n"
+        "x-pod: &pod\n  containers: [{name: tpl, image: example.com/other}]\n"
+    )
+    containers = (
+        "  - name: app\n    image: example.com/app\n"
+        "    env: [{name: IMAGE, value: example.com/app}]\n    <<: *env\n"
+    )
+    stream = _pod(containers, extra) + "  <<: *pod\n"
+    maps = imagemap("app", "example.com/app", NEW, matchInEnvVars=True)
+    ran = Ran(mode, stream, maps_file, maps)
+    assert ran.text.count(NEW) == 0  # the own containers' image is in a shadowed list
+    assert ran.said("warning", "spec.containers", "containers", *DISAGREE)
+    assert not ran.said("info", "")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_own_env_before_a_merge_key_is_left(mode: str, maps_file: MapsFile) -> None:
+    extra = "x-env: &env\n  env: [{name: IMAGE, value: example.com/other}]\n"
+    containers = (
+        "  - name: app\n    image: example.com/app\n"
+        "    env: [{name: IMAGE, value: example.com/app}]\n    <<: *env\n"
+    )
+    maps = imagemap("app", "example.com/app", NEW, matchInEnvVars=True)
+    ran = Ran(mode, _pod(containers, extra), maps_file, maps)
+    assert ran.container()["image"] == NEW
+    assert ran.container()["env"] == [{"name": "IMAGE", "value": "example.com/app"}]
+    assert ran.said("warning", "spec.containers[0].env", "env", *DISAGREE)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_image_volume_reference_before_a_merge_key_is_left(
+    mode: str, maps_file: MapsFile
+) -> None:
+    extra = "x-ref: &ref {reference: example.com/other}\n"
+    stream = (
+        _pod("  - name: app\n    image: busybox\n", extra)
+        + "  volumes:\n  - name: v\n    image:\n      reference: example.com/app\n      <<: *ref\n"
+    )
+    ran = Ran(mode, stream, maps_file, MAPS)
+    assert ran.text.count(NEW) == 0
+    assert ran.said("warning", "spec.volumes[0].image.reference", "reference", *DISAGREE)

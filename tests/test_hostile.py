@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from krm_fn.process import ConfigFile
 from tests.conftest import imagemap, run_fn
+from tests.oracle import checked_run
 
 MAPS = imagemap("app", "example.com/app", "localhost:5000/app:tilt-1")
 MapsFile = Callable[[str], str]
@@ -213,3 +215,109 @@ def test_duplicate_keys_and_overrides_are_stable(maps_file: MapsFile) -> None:
     first = run_fn(text, "--imagemaps", maps)
     assert first.stdout.endswith("    args:\n    x: 1\n    args:\n    - --dev\n")
     assert run_fn(first.stdout, "--imagemaps", maps).stdout == first.stdout
+
+
+# The fuzz target's config (tests/fuzz/fuzz_pipeline.py `MAPS`; that module needs atheris).
+FUZZ_MAPS = [
+    ConfigFile(
+        "maps.yaml",
+        b"""apiVersion: fn.apply-imagemaps.dev/v1alpha1
+kind: ApplyImageMaps
+anyImageKey: true
+imageLocators:
+- {objectSelector: {kindRegexp: "^Cache$"}, path: "{.spec.*}",
+   object: {repoField: repository, tagField: tag}}
+imageMaps:
+- metadata: {name: app}
+  spec:
+    selector: example.com/app
+    matchInEnvVars: true
+    overrideArgs: {args: ["--dev", "yes"]}
+  status: {image: "localhost:5000/example.com_app:tilt-1"}
+- metadata: {name: nginx}
+  spec: {selector: nginx, overrideCommand: {command: []}}
+  status: {image: "nginx:tilt-2"}
+""",
+    )
+]
+
+# Found by `make fuzz` (/tmp/crashes/dupkeys.yaml): a whole Pod, then (after a line the
+# fuzzer cut short, `args:iVersion: v1`) `kind`, `metadata` and `spec` again. Only the last
+# of duplicate keys counts (go-yaml v2), but the first spec's images were rewritten and
+# reported too, each path twice.
+DUPLICATE_DOCUMENT = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  initContainers:
+  - name: init
+    image: example.com/app
+    command: ["init"]
+  containers:
+  - command:
+    - old
+    name: first-key-command
+    image: example.com/app
+    args:iVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  initContainers:
+  - name: init
+    image: example.com/app
+    command: ["init"]
+  containers:
+  - command:
+    - old
+    name: first-key-command
+    image: example.com/app
+    args: [a]
+  - name: other
+    image: busybox
+    command:  [a]
+  - name: other
+    image: busybox
+    command: [keep]
+"""
+
+
+def _as_item(doc: str) -> str:
+    """The document as the one item of a ResourceList."""
+    lines = doc.splitlines(True)
+    item = "- " + lines[0] + "".join("  " + line for line in lines[1:])
+    return "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + item
+
+
+@pytest.mark.parametrize("mode", ["stream", "krm"])
+def test_duplicate_keys_only_the_last_counts(mode: str) -> None:
+    text = DUPLICATE_DOCUMENT if mode == "stream" else _as_item(DUPLICATE_DOCUMENT)
+    out = checked_run(text.encode(), FUZZ_MAPS)
+    assert out.exit_code == 0
+    first, last = out.stdout.decode().split("args:iVersion: v1\n")
+    assert first == text.split("args:iVersion: v1\n")[0]  # the shadowed copy is left alone
+    assert last.split("\nresults:")[0].count("localhost:5000/example.com_app:tilt-1") == 2
+    paths = [r.field_path for r in out.results if r.severity == "info"]
+    assert len(paths) == len(set(paths)) == 6  # two images, pull policies and args
+    warned = {r.field_path for r in out.results if "duplicate key" in r.message}
+    assert warned == {"kind", "metadata", "spec"}
+
+
+@pytest.mark.parametrize("mode", ["stream", "krm"])
+def test_a_duplicate_key_whose_last_value_is_an_alias(mode: str) -> None:
+    """`image: x` then `image: *img`: the alias counts, so `x` is not rewritten."""
+    doc = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {img: &img other}\n"
+        "spec:\n  containers:\n  - name: a\n    image: example.com/app\n    image: *img\n"
+        "  - name: b\n    env: [{name: E, value: example.com/app, value: *img}]\n"
+        "    image: busybox\n"
+    )
+    text = doc if mode == "stream" else _as_item(doc)
+    out = checked_run(text.encode(), FUZZ_MAPS)
+    assert out.stdout.decode().startswith(text.split("results:")[0])
+    assert not [r for r in out.results if r.severity == "info"]
+    assert any(
+        r.field_path == "spec.containers[0].image" and "alias" in r.message for r in out.results
+    )

@@ -202,3 +202,72 @@ def test_recursive_merges_end() -> None:
 def test_shared_anchor(text: str, shared: str | None) -> None:
     start = text.index("v")
     assert nodes.shared_anchor(text, start, start + 1) == shared
+
+
+@pytest.mark.parametrize(
+    ("text", "shadowed"),
+    [
+        ("x: &b {k: 1}\nm: {k: 0, <<: *b}\n", {"k": "1"}),  # own key, then a merge giving it
+        ("x: &b {k: 1}\nm: {<<: *b, k: 0}\n", {}),  # the own key after it wins for all
+        ("x: &b {j: 1}\nm: {k: 0, <<: *b}\n", {}),  # the merge does not give it
+        ("x: &b {k: 1}\nm: {k: 0, <<: [{j: 2}, *b]}\n", {"k": "1"}),
+        ("x: &b {k: 1}\nm: {k: 0, <<: [{k: 2}, *b]}\n", {"k": "2"}),  # the earlier one wins
+        # in a mapping merged in: Kubernetes reads the inner 1, kustomize &mid's 0
+        ("x: &b {k: 1}\ny: &mid {k: 0, <<: *b}\nm: {<<: *mid}\n", {"k": "1"}),
+        ("m: {k: 0}\n", {}),
+    ],
+)
+def test_shadowed(text: str, shadowed: dict[str, str]) -> None:
+    m = nodes.get(_compose(text), "m")
+    assert isinstance(m, yaml.MappingNode)
+    assert {k: v.value for k, (_, v) in nodes.shadowed(m).items()} == shadowed
+
+
+def test_of_duplicate_keys_only_the_last_counts() -> None:
+    root = _compose("a: 1\nb: &x 2\na: 3\nc: 4\nc: *x\n")
+    assert isinstance(root, yaml.MappingNode)
+    assert [(k, v.value) for k, _, v in nodes.counted(root)] == [("b", "2"), ("a", "3")]
+    assert nodes.get_entry(root, "c") is None  # the last `c` is an alias
+    text = (
+        "spec:\n  containers: [{image: a:1}]\n  volumes: []\n"
+        "spec:\n  initContainers: [{image: a:2}]\n"
+    )
+    located = find(_compose(text), env=False)
+    assert [(field_path(f.path), f.value) for f in located.fields] == [
+        ("spec.initContainers[0].image", "a:2")
+    ]
+    assert located.duplicates == [("spec",)]
+
+
+def test_an_inline_merge_key_is_merged_not_walked() -> None:
+    text = "spec:\n  <<: {containers: [{image: a:1}]}\n"
+    paths = [field_path(f.path) for f in find(_compose(text), env=False).fields]
+    assert paths == ["spec.containers[0].image"]
+
+
+def test_a_key_before_a_merge_key_that_gives_it_is_ambiguous() -> None:
+    text = (
+        "x: &pod {containers: [{image: a:1}]}\n"
+        "spec:\n  containers: [{image: a:2}]\n  <<: *pod\n"
+        "  initContainers:\n  - {image: a:3, <<: {image: a:4}}\n"
+        "  - {<<: {image: a:5}, image: a:6}\n"
+    )
+    located = find(_compose(text), env=False)
+    assert sorted(field_path(f.path) for f in located.fields) == [
+        "spec.initContainers[1].image",
+        "x.containers[0].image",
+    ]
+    assert [field_path(p) for p in located.ambiguous] == [
+        "spec.containers",
+        "spec.initContainers[0].image",
+    ]
+
+
+def test_a_pod_spec_merged_from_a_mapping_that_disagrees_is_ambiguous() -> None:
+    text = (
+        "x: &in {containers: [{image: a:1}]}\ny: &mid {containers: [{image: a:2}], <<: *in}\n"
+        "spec:\n  <<: *mid\n"
+    )
+    located = find(_compose(text), env=False)
+    assert [field_path(f.path) for f in located.fields] == ["x.containers[0].image"]
+    assert [field_path(p) for p in located.ambiguous] == ["spec.containers", "y.containers"]
