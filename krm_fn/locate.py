@@ -109,6 +109,7 @@ def find(
     stack: list[tuple[Node, Path]] = [(root, ())]
     merged: set[int] = set()  # values walked through a merge key: once (aliases may loop)
     memo: dict[int, dict[str, nodes.Entry]] = {}  # for nodes.merged
+    pod_specs: set[int] = set()  # id() of the pod specs found by their container lists
     while stack:
         node, path = stack.pop()
         if isinstance(node, MappingNode):
@@ -138,12 +139,16 @@ def find(
                         stack.append((value, (*path, key)))
             if lists:
                 _pod_spec(node, path, lists, located, env, shadowed)
+                pod_specs.add(id(node))
         elif isinstance(node, SequenceNode):
             stack += [
                 (item, (*path, index))
                 for index, item in nodes.items(node)
                 if isinstance(item, _COLLECTIONS)
             ]
+    builtin = _builtin_pod_spec(root)
+    if builtin is not None and id(builtin[0]) not in pod_specs:
+        _volume_fields(*builtin, located)
     _add_found(located, [*_located_by(root, locators), *loose.values()], env)
     located.containers.sort(key=lambda c: c.node.start_mark.index)
     located.fields.sort(key=lambda f: f.node.start_mark.index)
@@ -264,6 +269,38 @@ def _add_found(located: Located, found: list[Field], env: bool) -> None:
                 known.add(id(value[1]))
                 path = (*f.path[:-1], "env", index, "value")
                 located.fields.append(Field(Place.ENV, path, var, *value))
+
+
+# The built-in kinds (their API groups) and where their pod spec is. Tilt decodes these
+# into client-go's types and so rewrites their image volumes even in a pod spec with no
+# container list (S6.3); elsewhere a pod spec is known by its container lists.
+_TEMPLATE = ("spec", "template", "spec")
+_BUILTIN_POD_SPECS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("", "Pod"): ("spec",),
+    ("", "PodTemplate"): ("template", "spec"),
+    ("", "ReplicationController"): _TEMPLATE,
+    **{
+        (group, kind): _TEMPLATE
+        for group in ("apps", "extensions")
+        for kind in ("Deployment", "DaemonSet", "ReplicaSet", "StatefulSet")
+    },
+    ("batch", "Job"): _TEMPLATE,
+    ("batch", "CronJob"): ("spec", "jobTemplate", *_TEMPLATE),
+}
+
+
+def _builtin_pod_spec(root: Node) -> tuple[MappingNode, Path] | None:
+    """A built-in kind's pod spec mapping and its path, if it has one."""
+    api_version = nodes.scalar_str(nodes.get(root, "apiVersion")) or ""
+    kind = nodes.scalar_str(nodes.get(root, "kind")) or ""
+    group = api_version.rpartition("/")[0]
+    path = _BUILTIN_POD_SPECS.get((group, kind))
+    if path is None:
+        return None
+    node: Node | None = root
+    for key in path:
+        node = _value(node, key) if isinstance(node, MappingNode) else None
+    return (node, path) if isinstance(node, MappingNode) else None
 
 
 def is_crd(root: Node) -> bool:

@@ -12,6 +12,7 @@ import yaml
 from krm_fn import nodes
 from krm_fn.locate import Place, find
 from krm_fn.schema import field_path
+from tests.conftest import imagemap, run_fn
 
 POD_SPEC = """\
     containers:
@@ -271,3 +272,55 @@ def test_a_pod_spec_merged_from_a_mapping_that_disagrees_is_ambiguous() -> None:
     located = find(_compose(text), env=False)
     assert [field_path(f.path) for f in located.fields] == ["x.containers[0].image"]
     assert [field_path(p) for p in located.ambiguous] == ["spec.containers", "y.containers"]
+
+
+VOLUME_ONLY = "volumes:\n- name: data\n  image: {reference: app:1, pullPolicy: Always}\n"
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "at"),
+    [
+        ("v1", "Pod", ["spec"]),
+        ("v1", "PodTemplate", ["template", "spec"]),
+        ("v1", "ReplicationController", ["spec", "template", "spec"]),
+        ("apps/v1", "Deployment", ["spec", "template", "spec"]),
+        ("apps/v1", "StatefulSet", ["spec", "template", "spec"]),
+        ("apps/v1", "DaemonSet", ["spec", "template", "spec"]),
+        ("extensions/v1beta1", "ReplicaSet", ["spec", "template", "spec"]),
+        ("batch/v1", "Job", ["spec", "template", "spec"]),
+        ("batch/v1", "CronJob", ["spec", "jobTemplate", "spec", "template", "spec"]),
+    ],
+)
+def test_image_volumes_of_builtin_pod_specs_without_containers(
+    api_version: str, kind: str, at: list[str]
+) -> None:
+    """SPEC §4, Tilt S6.3: a built-in kind's pod spec is known by its place, so its image
+    volumes are found even when it has no container list."""
+    body = "".join(f"{'  ' * i}{key}:\n" for i, key in enumerate(at))
+    text = _obj(api_version, kind, body + _indent(VOLUME_ONLY, 2 * len(at)))
+    located = find(yaml.compose(text), env=False)
+    assert [(f.place, field_path(f.path), f.value) for f in located.fields] == [
+        (Place.VOLUME, field_path([*at, "volumes", 0, "image", "reference"]), "app:1")
+    ]
+
+
+def test_image_volumes_without_containers_elsewhere_are_not_pod_specs() -> None:
+    """A custom resource's `spec.volumes` with no container list is not known to be a pod
+    spec (Tilt does not decode custom resources into pod specs either)."""
+    text = _obj("example.com/v1", "Thing", "spec:\n" + _indent(VOLUME_ONLY, 2))
+    assert find(yaml.compose(text), env=False).fields == []
+
+
+@pytest.mark.parametrize("krm", [False, True], ids=["stream", "krm"])
+def test_a_pod_with_only_an_image_volume_is_rewritten(krm: bool) -> None:
+    pod = _obj("v1", "Pod", "spec:\n" + _indent(VOLUME_ONLY, 2))
+    maps = imagemap("app", "app", "localhost:5000/app:tilt-1")
+    if krm:
+        items = _indent(f"- {_indent(pod, 2)[2:]}", 0)
+        config = _indent(maps, 2)
+        text = f"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n{items}"
+        out = run_fn(f"{text}functionConfig:\n{config}")
+    else:
+        out = run_fn(f"{maps}---\n{pod}")
+    assert out.exit_code == 0, out.stderr
+    assert "image: {reference: localhost:5000/app:tilt-1, pullPolicy: IfNotPresent}" in out.stdout
