@@ -22,6 +22,7 @@ from yaml import MappingNode, Node, ScalarNode, SequenceNode
 from krm_fn import nodes
 
 __all__ = [
+    "BREAKS",
     "Edit",
     "ListStyle",
     "OverlapError",
@@ -218,7 +219,7 @@ def _column(key: Node, start: int) -> int:
 
 # YAML line breaks as libyaml reads them; new lines are written with CRLF, CR or LF.
 _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-_BREAKS = "\r\n\x85\u2028\u2029"
+BREAKS = "\r\n\x85\u2028\u2029"
 
 
 def _line_end(text: str, pos: int) -> tuple[int, str]:
@@ -229,7 +230,7 @@ def _line_end(text: str, pos: int) -> tuple[int, str]:
 
 def _line_start(text: str, pos: int) -> int:
     """Where the line holding `pos` starts."""
-    return max(text.rfind(c, 0, pos) for c in _BREAKS) + 1
+    return max(text.rfind(c, 0, pos) for c in BREAKS) + 1
 
 
 def eol_at(text: str, pos: int) -> str:

@@ -278,7 +278,7 @@ class _Injection:
                 continue
             if f.place is Place.IMAGE_FIELD and (entry is None or entry[2]):
                 continue  # Tilt S8.4: a locator's sibling pull policy is set, never added
-            current = nodes.scalar_str(entry[1]) if entry else None
+            current = _show(entry[1]) if entry else None  # the text of a non-string too
             if current == IF_NOT_PRESENT or self._entry_left(path, f.owner, entry):
                 continue
             anchor = nodes.after_merges(f.owner, (f.key, f.node))

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 import yaml
@@ -78,7 +79,33 @@ def write(
     else:
         new = _block_results(text, rl.root, entry, data)
         new += _block_items(text, rl.root, new_items)
+        if not text.endswith(tuple(edits.BREAKS)) and any(e.start == len(text) for e in new):
+            new += _strip_last_block_scalar(text, rl.root, item_edits)
     return edits.apply(text, [*item_edits, *new])
+
+
+def _strip_last_block_scalar(text: str, root: MappingNode, item_edits: list[Edit]) -> list[Edit]:
+    """A block scalar (`|`, `>`) that ends the text with no line break after it holds no
+    final newline; the lines appended after it would give it one, unless its header says to
+    strip it (`|-`): the same value, so the same data."""
+    node: yaml.Node = root
+    while isinstance(node, MappingNode | yaml.SequenceNode) and not node.flow_style and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(node, MappingNode) else last
+    if not (isinstance(node, yaml.ScalarNode) and node.style in ("|", ">")):
+        return []
+    start = node.start_mark.index
+    if text[start] not in "|>" or any(e.start <= start < e.end for e in item_edits):
+        return []  # an alias's anchor elsewhere, or a value an item edit replaces
+    header = re.match(r"[|>]([1-9]?[+-]?[1-9]?)", text[start:])
+    assert header is not None
+    indicators = header.group(1)
+    if "-" in indicators:
+        return []
+    if "+" in indicators:
+        plus = start + 1 + indicators.index("+")
+        return [Edit(plus, plus + 1, 0, "-")]
+    return [Edit(start + 1, start + 1, 0, "-")]
 
 
 def _block_items(text: str, root: MappingNode, new_items: Sequence[str]) -> list[Edit]:

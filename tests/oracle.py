@@ -15,7 +15,6 @@ nothing. Every test that makes an output calls them (through `tests.conftest.run
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -203,36 +202,44 @@ def _changes(results: Sequence[Result | dict[str, Any]]) -> list[_Change]:
     return out
 
 
-_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_INDEX = re.compile(r"\[(\d+)\]")
 
 
-def _segments(path: str) -> list[str | int]:
-    """`spec.containers[0].image` -> ["spec", "containers", 0, "image"]."""
-    return [int(index) if index else name for name, index in _SEGMENT.findall(path)]
-
-
-def _walk(data: Any, segments: list[str | int]) -> tuple[Any, str | int] | None:
-    """(the container, its key) that a path names; keys holding dots are matched by
-    joining segments (`metadata.annotations.a.b/c`). None when the path does not exist."""
-    if not segments:
-        return None
-    head = segments[0]
-    if isinstance(head, int):
-        if not isinstance(data, list) or head >= len(data):
+def _walk(data: Any, path: str) -> tuple[Any, str | int] | None:
+    """(the container, its key) that a kpt-style path (`spec.containers[0].image`) names.
+    Keys may hold dots, brackets or nothing at all (`a.b/c`, `.spec`, `item]`), so the path
+    is matched against the keys that are there; an absent last key is where an insertion
+    goes. None when the path does not fit the data."""
+    if isinstance(data, list):
+        found = _INDEX.match(path)
+        if found is None or int(found.group(1)) >= len(data):
             return None
-        return (data, head) if len(segments) == 1 else _walk(data[head], segments[1:])
+        index, rest = int(found.group(1)), path[found.end() :]
+        if not rest:
+            return data, index
+        return _walk(data[index], rest.removeprefix(".") if rest[0] == "." else rest)
     if not isinstance(data, dict):
         return None
-    names = [str(s) for s in itertools.takewhile(lambda s: isinstance(s, str), segments)]
-    for end in range(len(names), 0, -1):
-        key = ".".join(names[:end])
-        if key in data:
-            found = (data, key) if end == len(segments) else _walk(data[key], segments[end:])
+    for key in sorted((k for k in data if isinstance(k, str)), key=len, reverse=True):
+        if path == key:
+            return data, key
+        if path.startswith(key) and path[len(key)] in ".[":
+            rest = path[len(key) :]
+            found = _walk(data[key], rest[1:] if rest[0] == "." else rest)
             if found is not None:
                 return found
-    if len(names) == len(segments):  # an absent key, where an insertion goes
-        return data, ".".join(names)
-    return None
+    return data, path  # an absent key, where an insertion goes
+
+
+def _same(value: Any, current: str) -> bool:
+    """Whether a result's currentValue shows `value`: a string or list as `_shown` does,
+    another scalar as its YAML text (`0.00` for 0.0, `` for null)."""
+    if isinstance(value, str | list | dict):
+        return _shown(value) == current
+    try:
+        return bool(yaml.load(current, Loader=_Loader) == value)
+    except yaml.YAMLError:
+        return False
 
 
 def _shown(value: Any) -> str:
@@ -248,14 +255,14 @@ def _shown(value: Any) -> str:
 
 def _apply(obj: dict[str, Any], change: _Change) -> str | None:
     """Apply one change to an object; None, or why it does not fit."""
-    found = _walk(obj, _segments(change.path))
+    found = _walk(obj, change.path)
     if found is None:
         return f"{change.path} does not exist"
     holder, key = found
     present = key in holder if isinstance(holder, dict) else True
     if change.current is None and present and holder[key] is not None:
         return f"{change.path} reported inserted, but it holds {holder[key]!r}"
-    if change.current is not None and (not present or _shown(holder[key]) != change.current):
+    if change.current is not None and (not present or not _same(holder[key], change.current)):
         now = repr(holder[key]) if present else "absent"
         return f"{change.path} reported as {change.current!r}, but it is {now}"
     if change.proposed is None:
@@ -269,7 +276,7 @@ def _apply(obj: dict[str, Any], change: _Change) -> str | None:
 
 def _proposed(change: _Change) -> Any:
     """The new value: a string, or for command/args a JSON list."""
-    last = _segments(change.path)[-1]
+    last = re.split(r"[.\]]", change.path)[-1]
     if last in ("command", "args") and change.proposed is not None:
         value = json.loads(change.proposed)
         assert isinstance(value, list), change.text
@@ -325,14 +332,20 @@ def _expected(
     object's)."""
     expected = _unshared(inputs)
     slots = list(_slots(expected))
+    # Objects of one name (a stream may hold several): a change goes first to the object the
+    # previous change of that name went to, as an object's results come together.
+    last: dict[tuple[str, str, str, str], int] = {}
     for change in _changes(results):
-        candidates = [s for s in slots if _ref_of(s) == change.ref]
+        candidates = [i for i, s in enumerate(slots) if _ref_of(s) == change.ref]
         if generated and not candidates:
             continue
+        if change.ref in last:
+            candidates.sort(key=lambda i: i != last[change.ref])
         problems = []
-        for obj in candidates:
-            problem = _apply(obj, change)  # changes nothing when it does not fit
+        for i in candidates:
+            problem = _apply(slots[i], change)  # changes nothing when it does not fit
             if problem is None:
+                last[change.ref] = i
                 break
             problems.append(problem)
         else:

@@ -321,3 +321,43 @@ def test_a_duplicate_key_whose_last_value_is_an_alias(mode: str) -> None:
     assert any(
         r.field_path == "spec.containers[0].image" and "alias" in r.message for r in out.results
     )
+
+
+# More findings of `make fuzz` with the oracle, each made minimal. The first two were wrong
+# accounts (a non-string or null value reported as absent); the last changed a block
+# scalar's value (the results appended after it gave it a final newline).
+FUZZ_FINDINGS = {
+    "non-string-pull-policy": (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - name: a\n    image: example.com/app\n    imagePullPolicy: 0.00\n"
+    ),
+    "null-args": (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - name: a\n    image: example.com/app\n    args:\n"
+    ),
+    "two-objects-of-one-name": (
+        "apiVersion: v1\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n"
+        "    imace: example.com/app\n---\napiVersion: v1\nmetadata: {name: p}\nspec:\n"
+        "  containers:\n  - name: b\n    image: example.com/app\n"
+    ),
+    "keys-with-dots-and-brackets": (
+        "apiVersion: v1\nkind: Thing\nmetadata: {name: p}\n.spec]:\n  a.b[0]:\n"
+        "    containers:\n    - name: a\n      image: example.com/app\n"
+    ),
+    "block-scalar-at-the-end": (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - name: a\n    image: example.com/app\n  notes: |\n    one\n    two"
+    ),
+}
+
+
+@pytest.mark.parametrize("mode", ["stream", "krm"])
+@pytest.mark.parametrize("text", FUZZ_FINDINGS.values(), ids=FUZZ_FINDINGS.keys())
+def test_fuzz_findings_pass_the_oracle(text: str, mode: str) -> None:
+    items = [_as_item(doc).split("items:\n", 1)[1] for doc in text.split("---\n")]
+    krm = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n" + "\n".join(
+        i.removesuffix("\n") for i in items
+    )
+    out = checked_run((text if mode == "stream" else krm).encode(), FUZZ_MAPS)
+    assert out.exit_code == 0, [str(r) for r in out.results]
+    assert "localhost:5000/example.com_app:tilt-1" in out.stdout.decode()
