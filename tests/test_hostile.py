@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from krm_fn.process import ConfigFile
 from tests.conftest import imagemap, run_fn
+from tests.fuzz.maps import MAPS as FUZZ_MAPS
 from tests.oracle import checked_run
 
 MAPS = imagemap("app", "example.com/app", "localhost:5000/app:tilt-1")
@@ -216,30 +216,6 @@ def test_duplicate_keys_and_overrides_are_stable(maps_file: MapsFile) -> None:
     assert first.stdout.endswith("    args:\n    x: 1\n    args:\n    - --dev\n")
     assert run_fn(first.stdout, "--imagemaps", maps).stdout == first.stdout
 
-
-# The fuzz target's config (tests/fuzz/fuzz_pipeline.py `MAPS`; that module needs atheris).
-FUZZ_MAPS = [
-    ConfigFile(
-        "maps.yaml",
-        b"""apiVersion: fn.apply-imagemaps.dev/v1alpha1
-kind: ApplyImageMaps
-anyImageKey: true
-imageLocators:
-- {objectSelector: {kindRegexp: "^Cache$"}, path: "{.spec.*}",
-   object: {repoField: repository, tagField: tag}}
-imageMaps:
-- metadata: {name: app}
-  spec:
-    selector: example.com/app
-    matchInEnvVars: true
-    overrideArgs: {args: ["--dev", "yes"]}
-  status: {image: "localhost:5000/example.com_app:tilt-1"}
-- metadata: {name: nginx}
-  spec: {selector: nginx, overrideCommand: {command: []}}
-  status: {image: "nginx:tilt-2"}
-""",
-    )
-]
 
 # Found by `make fuzz` (/tmp/crashes/dupkeys.yaml): a whole Pod, then (after a line the
 # fuzzer cut short, `args:iVersion: v1`) `kind`, `metadata` and `spec` again. Only the last

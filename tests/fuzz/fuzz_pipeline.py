@@ -22,30 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
 with atheris.instrument_imports():
-    from krm_fn.process import ConfigFile, run
+    from krm_fn.process import run
+    from tests.fuzz.maps import MAPS
     from tests.oracle import assert_exact, assert_stable
-MAPS = [
-    ConfigFile(
-        "maps.yaml",
-        b"""apiVersion: fn.apply-imagemaps.dev/v1alpha1
-kind: ApplyImageMaps
-anyImageKey: true
-imageLocators:
-- {objectSelector: {kindRegexp: "^Cache$"}, path: "{.spec.*}",
-   object: {repoField: repository, tagField: tag}}
-imageMaps:
-- metadata: {name: app}
-  spec:
-    selector: example.com/app
-    matchInEnvVars: true
-    overrideArgs: {args: ["--dev", "yes"]}
-  status: {image: "localhost:5000/example.com_app:tilt-1"}
-- metadata: {name: nginx}
-  spec: {selector: nginx, overrideCommand: {command: []}}
-  status: {image: "nginx:tilt-2"}
-""",
-    )
-]
 
 
 def check(data: bytes) -> None:
