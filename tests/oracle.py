@@ -48,7 +48,8 @@ def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 
 def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     """A mapping as go-yaml v2 builds it: entries in order, each setting its key, a merge
-    key (`<<`) setting every key it brings (of a list of mappings, the earlier wins)."""
+    key (`<<`) setting every key it brings (of a list of mappings, the earlier wins). A
+    merge key that brings no mapping is read as a plain key."""
     out: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge" or (
@@ -57,11 +58,13 @@ def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
             sources = (
                 value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             )
-            for source in reversed(sources):
-                merged = loader.construct_object(source, deep=True)  # type: ignore[no-untyped-call]
-                assert isinstance(merged, dict), "a merge key takes mappings"
-                out.update(merged)
-            continue
+            merged = [loader.construct_object(n, deep=True) for n in reversed(sources)]  # type: ignore[no-untyped-call]
+            if all(isinstance(m, dict) for m in merged):
+                for m in merged:
+                    out.update(m)
+                continue
+            # `<<: v1` merges nothing: go-yaml refuses the document; like the program, read
+            # it as a plain key
         key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
         try:
             hash(key)

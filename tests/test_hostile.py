@@ -320,6 +320,10 @@ FUZZ_FINDINGS = {
         "apiVersion: v1\nkind: Thing\nmetadata: {name: p}\n.spec]:\n  a.b[0]:\n"
         "    containers:\n    - name: a\n      image: example.com/app\n"
     ),
+    "merge-key-of-a-scalar": (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - <<: v1\n    name: a\n    image: example.com/app\n"
+    ),
     "block-scalar-at-the-end": (
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
         "  - name: a\n    image: example.com/app\n  notes: |\n    one\n    two"
