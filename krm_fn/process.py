@@ -143,6 +143,9 @@ def _resource_list(docs: list[Document]) -> tuple[Document, MappingNode] | None:
     api_version, kind = documents.kind_of(root)
     if kind == "ResourceList" and api_version in resourcelist.API_VERSIONS:
         assert isinstance(root, MappingNode)
+        for doc in docs:  # the comments and markers around it come out too: YAML as well
+            if doc is not content[0]:
+                doc.check_syntax()
         return content[0], root
     return None
 

@@ -235,25 +235,27 @@ def _walk(data: Any, path: str) -> tuple[Any, str | int] | None:
 
 
 def _same(value: Any, current: str) -> bool:
-    """Whether a result's currentValue shows `value`: a string or list as `_shown` does,
-    another scalar as its YAML text (`0.00` for 0.0, `` for null)."""
-    if isinstance(value, str | list | dict):
-        return _shown(value) == current
+    """Whether a result's currentValue shows `value`: a string as it is, a list as the JSON
+    list of its items' texts, a mapping as "a mapping", another scalar as its YAML text
+    (`0.00` for 0.0, `` for null)."""
+    if isinstance(value, str):
+        return value == current
+    if isinstance(value, dict):
+        return current == "a mapping"
+    if isinstance(value, list):
+        try:
+            shown = json.loads(current)
+        except ValueError:
+            return False
+        return (
+            isinstance(shown, list)
+            and len(shown) == len(value)
+            and all(isinstance(t, str) and _same(v, t) for v, t in zip(value, shown, strict=True))
+        )
     try:
         return bool(yaml.load(current, Loader=_Loader) == value)
     except yaml.YAMLError:
         return False
-
-
-def _shown(value: Any) -> str:
-    """A value as a result's currentValue shows it: a string as is, a list as JSON."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        return json.dumps([_shown(v) for v in value])
-    if isinstance(value, dict):
-        return "a mapping"
-    return yaml.safe_dump(value).removesuffix("\n...\n").strip()
 
 
 def _apply(obj: dict[str, Any], change: _Change) -> str | None:

@@ -324,6 +324,10 @@ FUZZ_FINDINGS = {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
         "  - <<: v1\n    name: a\n    image: example.com/app\n"
     ),
+    "nested-list-args": (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "  - name: a\n    image: example.com/app\n    args:\n    - -\n"
+    ),
     "block-scalar-at-the-end": (
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
         "  - name: a\n    image: example.com/app\n  notes: |\n    one\n    two"
@@ -341,3 +345,12 @@ def test_fuzz_findings_pass_the_oracle(text: str, mode: str) -> None:
     out = checked_run((text if mode == "stream" else krm).encode(), FUZZ_MAPS)
     assert out.exit_code == 0, [str(r) for r in out.results]
     assert "localhost:5000/example.com_app:tilt-1" in out.stdout.decode()
+
+
+def test_a_resource_list_after_a_comment_that_is_not_yaml() -> None:
+    """Found by `make fuzz`: the comment-only document before a ResourceList was copied
+    through unread, NUL bytes and all; it is read like every other document."""
+    text = "# lead\x00ing\n---\n" + _as_item(FUZZ_FINDINGS["null-args"])
+    out = checked_run(text.encode(), FUZZ_MAPS)
+    assert out.exit_code == 1 and out.stdout == b""
+    assert "character U+0000 is not allowed in YAML" in out.results[0].message
