@@ -414,6 +414,10 @@ def main_entry() -> None:
         message = " ".join(str(error).split())[:500]
         name = type(error).__name__
         code = _last_words(err, f"internal error: {name}: {message} ({REPORT})")
+    # The run is over and its output written: a signal from now on changes nothing (and
+    # Python's own shutdown would put the default action back, dying by the signal).
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
     raise SystemExit(code)
 
 
