@@ -11,7 +11,7 @@ import pytest
 from krm_fn import parallel
 from krm_fn.process import ConfigFile, run
 from krm_fn.results import FileRef
-from tests.conftest import CORPUS, imagemap
+from tests.conftest import corpus_file, imagemap
 from tests.oracle import checked_run
 
 PARENT = os.getpid()
@@ -171,7 +171,7 @@ def test_errors_and_unused_maps_across_chunks(jobs) -> None:  # type: ignore[no-
     ],
 )
 def test_corpus_streams_shared_out(jobs, stream: str, selector: str) -> None:  # type: ignore[no-untyped-def]
-    data = (CORPUS / "streams" / stream).read_bytes()
+    data = corpus_file("streams", stream).read_bytes()
     config = [ConfigFile("maps.yaml", imagemap("m", selector, "localhost:5000/m:tilt-1").encode())]
     jobs(1)
     alone = checked_run(data, config)
