@@ -23,6 +23,7 @@ literal prefix, a list of kinds) run on Python's `re`: they mean the same in bot
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
@@ -96,7 +97,16 @@ class _RE2:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_OPTIONS: list[Any] = []
+
+
+@functools.cache
+def _re2_options() -> Any:
+    import re2  # google-re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would log each bad pattern on stderr
+    options.never_capture = True  # only "does it match": no submatch tracking
+    return options
 
 
 def compile_re2(text: str) -> Regexp:
@@ -104,13 +114,8 @@ def compile_re2(text: str) -> Regexp:
     message. Imports RE2 on first use: a run with no regex of the user's never loads it."""
     import re2  # google-re2
 
-    if not _OPTIONS:
-        options = re2.Options()
-        options.log_errors = False  # RE2 would log each bad pattern on stderr
-        options.never_capture = True  # only "does it match": no submatch tracking
-        _OPTIONS.append(options)
     try:
-        regexp = re2.compile(_SURROGATE.sub("\ufffd", text), _OPTIONS[0])
+        regexp = re2.compile(_SURROGATE.sub("\ufffd", text), _re2_options())
     except re2.error as err:
         message = err.args[0] if err.args else err
         raise PatternError(
@@ -230,8 +235,6 @@ CATALOG: tuple[dict[str, Any], ...] = (
     ),
 )
 
-_COMPILED: list[Locator] = []
-
 
 def _catalog_regexp(text: str) -> Regexp:
     """A catalog pattern on Python's `re`, its closing `$` made RE2's end of text (`re`'s
@@ -240,10 +243,9 @@ def _catalog_regexp(text: str) -> Regexp:
     return re.compile(text[:-1] + r"\Z" if text.endswith("$") else text)
 
 
-def catalog() -> list[Locator]:
+@functools.cache
+def catalog() -> tuple[Locator, ...]:
     """The catalog, compiled once (its entries are tested to be valid)."""
-    if not _COMPILED:
-        locators, problems = compile_locators(CATALOG, "catalog", _catalog_regexp)
-        assert not problems, problems
-        _COMPILED.extend(locators)
-    return _COMPILED
+    locators, problems = compile_locators(CATALOG, "catalog", _catalog_regexp)
+    assert not problems, problems
+    return tuple(locators)

@@ -193,7 +193,7 @@ def _config_objects(node: Node | None) -> list[Node]:
 
 
 def _options(maps: _Maps, strict: bool) -> Options:
-    catalog = locators.catalog() if maps.first("catalog") in (None, True) else []
+    catalog = locators.catalog() if maps.first("catalog") in (None, True) else ()
     return Options(
         pull_policy=maps.first("pull_policy") or imagemap.PullPolicy.MATCHED,
         strict=strict or bool(maps.first("strict")),
