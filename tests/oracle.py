@@ -340,8 +340,11 @@ def _expected(
     # Objects of one name (a stream may hold several): a change goes first to the object the
     # previous change of that name went to, as an object's results come together.
     last: dict[tuple[str, str, str, str], int] = {}
+    by_ref: dict[tuple[str, str, str, str], list[int]] = {}
+    for i, slot in enumerate(slots):
+        by_ref.setdefault(_ref_of(slot), []).append(i)
     for change in _changes(results):
-        candidates = [i for i, s in enumerate(slots) if _ref_of(s) == change.ref]
+        candidates = list(by_ref.get(change.ref, []))
         if generated and not candidates:
             continue
         if change.ref in last:

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from krm_fn.cli import USAGE, Arguments, parse_args
+from krm_fn.process import ConfigFile
 from tests.conftest import imagemap, run_fn
+from tests.oracle import checked_run
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "basic"
 
@@ -24,6 +26,8 @@ def test_python_dash_m_runs_the_example() -> None:
     assert proc.returncode == 0, proc.stderr
     assert b"image: localhost:5000/example.com_shop_frontend:tilt-2540b7f6d0d5c5d2\n" in proc.stdout
     assert b"image: prom/statsd-exporter:v0.26.0   # not ours: left alone\n" in proc.stdout
+    maps = ConfigFile("imagemaps.yaml", (EXAMPLE / "imagemaps.yaml").read_bytes())
+    assert proc.stdout == checked_run((EXAMPLE / "resources.yaml").read_bytes(), [maps]).stdout
 
 
 @pytest.mark.parametrize(

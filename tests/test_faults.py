@@ -25,8 +25,10 @@ from pathlib import Path
 import pytest
 
 from krm_fn import parallel
+from krm_fn.process import ConfigFile
 from tests.conftest import imagemap
 from tests.hosts.hostlib import find_tool
+from tests.oracle import checked_run
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="uses /dev/full and /proc")
 
@@ -137,6 +139,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
         seconds = time.monotonic() - start
         assert ran.code == 0, ran.stderr[-2000:]
         assert ran.stdout.count(b"image: localhost:5000/app:tilt-1\n") == data.count(b"app:1")
+        # what every fault is measured against: the output the oracle checks
+        assert ran.stdout == checked_run(data, [ConfigFile("maps.yaml", MAPS.encode())]).stdout
         return Case(path, ran.stdout, seconds)
 
     small = case("small.yaml", _stream(1000), jobs=1)
