@@ -28,8 +28,14 @@ lint: $(VENV)/.installed
 test: $(VENV)/.installed tools lint
 	$(PY) -m pytest
 
-bench: $(VENV)/.installed
-	$(PY) bench/run.py
+# The full benchmark: bench/RESULTS.md and its plot bench/RESULTS.png (see bench/README.md).
+# BENCH_ARGS adds options, e.g. make bench BENCH_ARGS=--quick
+bench: $(VENV)/.bench-installed
+	$(PY) bench/run.py --out bench/RESULTS.md $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[bench]' --config-settings editable_mode=compat
+	touch $@
 
 validators: $(VENV)/.installed
 	$(PY) scripts/gen_validators.py
