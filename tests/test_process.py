@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 import yaml
 
-from krm_fn.process import ConfigFile, run
+from krm_fn.pipeline import ConfigFile, run
 from krm_fn.resourcelist import as_item
 from krm_fn.results import FileRef, Result
 from tests.conftest import CORPUS, imagemap, run_fn
