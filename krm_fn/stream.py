@@ -86,8 +86,8 @@ class Stream:
 
     def config_maps(self, wanted: bool, found: Findings) -> list[Node]:
         """The stream's ConfigMaps, composed only when an ImageMap may be disabled by one."""
-        for doc in self.docs:
-            if wanted and "ConfigMap" in doc.text and doc.index not in self.composed:
+        for doc in self.docs if wanted else ():
+            if "ConfigMap" in doc.text and doc.index not in self.composed:
                 self.composed[doc.index] = _try_compose(doc, found)
         return [
             n
@@ -139,12 +139,10 @@ class Stream:
             try:
                 composes = doc.index in self.composed or bool(part.maps and _wanted(doc, needles))
                 node = None
-                if composes:
-                    node = (
-                        self.composed.pop(doc.index)
-                        if doc.index in self.composed
-                        else doc.compose()
-                    )
+                if doc.index in self.composed:
+                    node = self.composed.pop(doc.index)
+                elif composes:
+                    node = doc.compose()
                 else:
                     doc.check_syntax()
                 file = part.helm_file(doc, node, seen)
