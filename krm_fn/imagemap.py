@@ -37,7 +37,9 @@ __all__ = [
     "Config",
     "ImageMap",
     "Manifests",
-    "Options",  # krm_fn.options', named here for krm_fn.inject until it imports them from there
+    # Options and PullPolicy are krm_fn.options'; named here until krm_fn.inject imports
+    # them from there
+    "Options",
     "PullPolicy",
     "Selector",
     "load",
