@@ -7,7 +7,7 @@ input limit. What cannot be done ends in one `[error]` line on stderr and exit 1
 console script's guard (`main_entry`) turns anything else that escapes, and SIGINT and
 SIGTERM, into one line and a non-zero exit, never a traceback.
 
-The run itself (`krm_fn.process`, PyYAML) is imported only when it is needed, inside the
+The run itself (`krm_fn.pipeline`, PyYAML) is imported only when it is needed, inside the
 guard, so an interrupt during that import is handled like any other.
 """
 
@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple, TextIO
 if TYPE_CHECKING:
     from types import FrameType
 
-    from krm_fn.process import ConfigFile, Output
+    from krm_fn.pipeline import ConfigFile, Output
 
 __all__ = ["MAX_INPUT", "MAX_INPUT_ENV", "main", "main_entry", "parse_args", "read_bounded"]
 
@@ -317,10 +317,10 @@ def _real_stdout() -> IO[bytes] | None:
 def run(
     data: bytes, files: Sequence[ConfigFile], strict: bool, read: Callable[[str], bytes]
 ) -> Output:
-    """`krm_fn.process.run`, imported on first use (see the module docstring)."""
-    from krm_fn import process
+    """`krm_fn.pipeline.run`, imported on first use (see the module docstring)."""
+    from krm_fn import pipeline
 
-    return process.run(data, files, strict=strict, read=read)
+    return pipeline.run(data, files, strict=strict, read=read)
 
 
 def main(
@@ -359,7 +359,7 @@ def _main(argv: Sequence[str], stdin: BinaryIO | None, out: _Sink, err: _Sink) -
         except OSError as error:
             raise Failure(f"cannot read ImageMaps file {path}: {error.strerror or error}") from None
     data = _read_stdin(stdin, limit)
-    from krm_fn.process import ConfigFile
+    from krm_fn.pipeline import ConfigFile
 
     output = run(
         data,

@@ -9,7 +9,6 @@ times cheaper than composing nodes.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import re
 from collections.abc import Callable
@@ -19,9 +18,9 @@ import yaml
 from yaml import MappingNode, Node, ScalarNode
 from yaml.composer import ComposerError
 
-from krm_fn import nodes
+from krm_fn import nodes, objects
 
-__all__ = ["BOM", "Document", "ReadError", "decode", "is_empty", "kind_of", "split"]
+__all__ = ["BOM", "Document", "ReadError", "decode", "is_null", "split"]
 
 try:
     from yaml._yaml import CParser
@@ -63,7 +62,9 @@ _DIRECTIVES_TAIL = re.compile(
 )
 # A stream that opens with directives: they belong to the first `---` document.
 _DIRECTIVES_ONLY = re.compile(r"(?:%[^\n]*\n)(?:%[^\n]*\n|#[^\n]*\n|[ \t]*\r?\n)*")
-_SOURCE = re.compile(r"---[^\n]*\n# Source: ([^\r\n]+)")
+# A line that is more than a bare `---` marker (a comment may follow it), a `...` marker,
+# a comment or blank: content (see `Document.is_blank`).
+_CONTENT = re.compile(r"^(?!---[ \t]*(?:#.*)?\r?$|\.\.\.|[ \t]*#|[ \t]*\r?$)", re.M)
 
 
 class ReadError(ValueError):
@@ -78,14 +79,14 @@ class Document:
     def __init__(self, index: int, text: str, first_line: int) -> None:
         self.index, self.text, self.first_line = index, text, first_line
 
-    @property
-    def helm_source(self) -> str | None:
-        """The template path of Helm 3's `# Source:` comment, if any."""
-        match = _SOURCE.match(self.text)
-        return match.group(1) if match else None
+    def is_blank(self) -> bool:
+        """Whether the text is only document markers, comments and blank lines: known
+        without parsing, so the mode can be decided without composing every document
+        (unlike `is_null`, which needs the node: `~` is not blank, but it is null)."""
+        return _CONTENT.search(self.text) is None
 
     def label(self) -> str:
-        source = self.helm_source
+        source = objects.helm_source(self.text)
         return f"document {self.index + 1}" + (f" ({source})" if source else "")
 
     def compose(self) -> Node | None:
@@ -142,22 +143,8 @@ class Document:
 
 
 def _compose(loader: _Loader) -> Node | None:
-    """The root of the one document a split piece holds (None if it holds none).
-
-    A node tree holds no garbage, and the cyclic garbage collector would walk all of it
-    again at every full collection, both while it is built and as long as it lives: a
-    ResourceList of 5000 items (one document of 7.9 MB) took 5.4 s instead of 1.7 s. So
-    the collector is paused while the tree is built, and the tree is then frozen out of
-    its reach (`gc.freeze`); reference counting still frees it when it is dropped.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        root = loader.get_node() if loader.check_node() else None
-        gc.freeze()
-    finally:
-        if enabled:
-            gc.enable()
+    """The root of the one document a split piece holds (None if it holds none)."""
+    root = loader.get_node() if loader.check_node() else None
     assert not loader.check_node(), "a document marker the split missed"
     return root
 
@@ -220,16 +207,7 @@ def split(text: str) -> list[Document]:
     return docs
 
 
-def is_empty(node: Node | None) -> bool:
-    """True for a document with no content, or only a null (`---` then comments)."""
+def is_null(node: Node | None) -> bool:
+    """True for no node (a document of markers and comments) or a null scalar (`~`,
+    `null`, an empty value): nothing there, as YAML reads it."""
     return node is None or (isinstance(node, ScalarNode) and nodes.tag_of(node) == nodes.NULL_TAG)
-
-
-def kind_of(node: Node | None) -> tuple[str, str]:
-    """(apiVersion, kind) of an object node, "" where absent or not a string."""
-    if not isinstance(node, MappingNode):
-        return "", ""
-    return (
-        nodes.scalar_str(nodes.get(node, "apiVersion")) or "",
-        nodes.scalar_str(nodes.get(node, "kind")) or "",
-    )

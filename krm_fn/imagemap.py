@@ -1,4 +1,4 @@
-"""ImageMaps and the function's options: loaded from config objects, validated, as values.
+"""ImageMaps and the options a config sets: loaded from config objects, validated, as values.
 
 Every config shape (SPEC §2) goes through the same steps, like kyaml's
 `LoadFunctionConfig`: check it against its JSON Schema, then check what a schema cannot
@@ -15,7 +15,8 @@ Shapes, by apiVersion and kind:
 - `tilt.dev/v1alpha1 KubernetesApply`: `spec.yaml`, `spec.imageMaps`, `spec.imageLocators`.
 
 `manifests` and a KubernetesApply make the function a generator: it emits those manifests,
-with the ImageMaps applied, besides its input.
+with the ImageMaps applied, besides its input. The options each config sets are its
+`Settings` (krm_fn.options, which merges them into the run's `Options`).
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from enum import StrEnum
 from typing import Any, NamedTuple, cast
 
 import yaml
 
 from krm_fn.locators import Locator, compile_locators
+from krm_fn.options import Options, PullPolicy, Settings, settings
 from krm_fn.reference import InvalidReferenceError, Reference, parse_normalized_named
 from krm_fn.schema import Problem, Shape, check, field_path
 
@@ -36,6 +37,8 @@ __all__ = [
     "Config",
     "ImageMap",
     "Manifests",
+    # Options and PullPolicy are krm_fn.options'; named here until krm_fn.inject imports
+    # them from there
     "Options",
     "PullPolicy",
     "Selector",
@@ -45,14 +48,6 @@ __all__ = [
 
 TILT = "tilt.dev/v1alpha1"
 FN = "fn.apply-imagemaps.dev/v1alpha1"
-
-
-class PullPolicy(StrEnum):
-    """Which containers get `imagePullPolicy: IfNotPresent` (ApplyImageMaps.pullPolicy)."""
-
-    MATCHED = "matched"  # containers whose image was injected (default)
-    ALL = "all"  # every container of every pod spec: Tilt's blanket rule (S9)
-    PRESERVE = "preserve"  # never touched
 
 
 class Selector(NamedTuple):
@@ -95,15 +90,6 @@ class ImageMap(NamedTuple):
         return self.override_command is not None or self.override_args is not None
 
 
-class Options(NamedTuple):
-    """The run's options, from the config and the command line."""
-
-    pull_policy: PullPolicy = PullPolicy.MATCHED
-    strict: bool = False
-    locators: tuple[Locator, ...] = ()  # the user's, then the catalog's when it is on
-    any_image_key: bool = False
-
-
 class Manifests(NamedTuple):
     """Manifests to emit: inline YAML, or a file to read (`path`, relative to the working
     directory). `imagemaps` names the ImageMaps to apply, in order (a KubernetesApply's
@@ -117,27 +103,14 @@ class Manifests(NamedTuple):
 
 
 class Config:
-    """What one config object contributed: maps, options it set (None: not set), and its
-    problems."""
+    """What one config object contributed: maps, the options it sets (when it is valid),
+    manifests to generate, and its problems."""
 
-    __slots__ = (
-        "any_image_key",
-        "catalog",
-        "locators",
-        "manifests",
-        "maps",
-        "problems",
-        "pull_policy",
-        "strict",
-    )
+    __slots__ = ("manifests", "maps", "problems", "settings")
 
     def __init__(self, problems: Sequence[Problem] = ()) -> None:
         self.maps: list[ImageMap] = []
-        self.pull_policy: PullPolicy | None = None
-        self.strict: bool | None = None
-        self.locators: list[Locator] | None = None
-        self.catalog: bool | None = None
-        self.any_image_key: bool | None = None
+        self.settings = Settings()
         self.manifests: list[Manifests] = []
         self.problems = list(problems)
 
@@ -196,11 +169,13 @@ def _load_apply(obj: dict[str, Any]) -> Config:
         if isinstance(item, dict):
             valid = not check(Shape.IMAGEMAP, item)
             _add_imagemap(config, item, ["imageMaps", index], valid=valid)
+    found = None
     if isinstance(obj.get("imageLocators"), list) and not config.problems:
-        config.locators, problems = compile_locators(obj["imageLocators"], "imageLocators")
+        compiled, problems = compile_locators(obj["imageLocators"], "imageLocators")
         config.problems += problems
+        found = tuple(compiled)
     if not config.problems:
-        _set_options(config, obj)
+        config.settings = settings(obj, found)
         config.manifests = [
             Manifests(f"manifests[{i}]", text=m)
             if "\n" in m
@@ -220,19 +195,6 @@ def _load_kubernetes_apply(obj: dict[str, Any]) -> Config:
     names = tuple(spec.get("imageMaps", []))
     config.manifests = [Manifests("spec.yaml", spec["yaml"], None, names, tuple(found))]
     return config
-
-
-def _set_options(config: Config, data: Mapping[str, Any]) -> None:
-    """The options a schema-valid config sets (the shorthand's booleans are strings)."""
-    if "pullPolicy" in data:
-        config.pull_policy = PullPolicy(data["pullPolicy"])
-    for key, attribute in (
-        ("strict", "strict"),
-        ("catalog", "catalog"),
-        ("anyImageKey", "any_image_key"),
-    ):
-        if key in data:
-            setattr(config, attribute, data[key] in (True, "true"))
 
 
 # The ImageMap fields whose semantic problems the ConfigMap shorthand reports, and its keys.
@@ -270,7 +232,7 @@ def _load_configmap(obj: dict[str, Any]) -> Config:
         Problem(_SHORTHAND_PATHS.get(p.path, p.path), p.message) for p in config.problems[before:]
     ]
     if not config.problems:
-        _set_options(config, data)
+        config.settings = settings(data)
     return config
 
 

@@ -43,10 +43,10 @@ class ResourceList:
 def read(root: MappingNode) -> ResourceList:
     """The ResourceList's parts; a malformed part becomes an error result, not an exception."""
     rl = ResourceList(root, function_config=nodes.get(root, "functionConfig"))
-    if documents.is_empty(rl.function_config):
+    if documents.is_null(rl.function_config):
         rl.function_config = None
     items = nodes.get(root, "items")
-    if not documents.is_empty(items) and not isinstance(items, yaml.SequenceNode):
+    if not documents.is_null(items) and not isinstance(items, yaml.SequenceNode):
         rl.problems.append(_problem("items", "expected a list of objects"))
         return rl
     for index, item in nodes.items(items):

@@ -10,9 +10,9 @@ from unittest import mock
 
 import pytest
 
-from krm_fn import cli, process
+from krm_fn import cli, pipeline
 from krm_fn.cli import main
-from krm_fn.process import Output
+from krm_fn.pipeline import Output
 from tests.oracle import assert_exact, assert_stable
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
@@ -59,7 +59,7 @@ def run_cli(stdin: str | bytes, *args: str) -> tuple[Run, Output | None]:
     outputs: list[Output] = []
 
     def recorded(*a: object, **k: object) -> Output:
-        outputs.append(process.run(*a, **k))  # type: ignore[arg-type]
+        outputs.append(pipeline.run(*a, **k))  # type: ignore[arg-type]
         return outputs[-1]
 
     with mock.patch.object(cli, "run", recorded):

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from krm_fn.process import ConfigFile, Output, run
+from krm_fn.pipeline import ConfigFile, Output, run
 from krm_fn.results import Result, Severity
 
 __all__ = ["assert_exact", "assert_stable", "checked_run", "load_all", "with_changes"]
@@ -483,7 +483,7 @@ def checked_run(
     generated: bool = False,
     stable: bool = True,
 ) -> Output:
-    """`process.run`, its output checked by the oracle and (when it succeeds and `stable`)
+    """`pipeline.run`, its output checked by the oracle and (when it succeeds and `stable`)
     run again to check that nothing changes."""
     first = run(data, files, strict=strict)
     assert_exact(data, first.stdout, first.results, generated=generated)

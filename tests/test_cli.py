@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from krm_fn.cli import USAGE, Arguments, parse_args
-from krm_fn.process import ConfigFile
+from krm_fn.pipeline import ConfigFile
 from tests.conftest import imagemap, run_fn
 from tests.oracle import checked_run
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from krm_fn import parallel
-from krm_fn.process import ConfigFile
+from krm_fn.pipeline import ConfigFile
 from tests.conftest import imagemap
 from tests.hosts.hostlib import find_tool
 from tests.oracle import checked_run
@@ -366,7 +366,7 @@ def test_a_killed_worker_has_its_chunk_done_again(setup: Setup, tmp_path: Path) 
 def _imported_size() -> int:
     """The address space of a process that has imported the program (VmPeak)."""
     code = (
-        "import krm_fn.cli, krm_fn.process, krm_fn.parallel\n"
+        "import krm_fn.cli, krm_fn.pipeline, krm_fn.parallel\n"
         "for line in open('/proc/self/status'):\n"
         "    if line.startswith('VmPeak:'): print(int(line.split()[1]) * 1024)\n"
     )
@@ -483,9 +483,9 @@ def test_imagemaps_from_a_pipe_but_not_a_directory(setup: Setup, tmp_path: Path)
 )
 def test_an_exception_that_escapes_is_one_line(raised: str, line: str) -> None:
     code = (
-        "import krm_fn.process, sys\n"
+        "import krm_fn.pipeline, sys\n"
         f"def run(*args, **kwargs): raise {raised}\n"
-        "krm_fn.process.run = run\n"
+        "krm_fn.pipeline.run = run\n"
         "from krm_fn.cli import main_entry\n"
         "main_entry()\n"
     )

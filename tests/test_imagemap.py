@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from krm_fn.imagemap import PullPolicy, load, sanitize_name
+from krm_fn.imagemap import load, sanitize_name
+from krm_fn.options import PullPolicy
 from krm_fn.schema import Problem
 from tests.deadline import deadline
 
@@ -46,7 +47,7 @@ def test_configmap_shorthand_fields() -> None:
     )
     (m,) = config.maps
     assert (m.name, m.selector.exact, m.match_in_env_vars) == ("gcr.io_x_app", True, False)
-    assert (config.pull_policy, config.strict) == (PullPolicy.PRESERVE, True)
+    assert (config.settings.pull_policy, config.settings.strict) == (PullPolicy.PRESERVE, True)
 
 
 def test_configmap_bad_command_and_image() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from krm_fn import parallel
-from krm_fn.process import ConfigFile, run
+from krm_fn.pipeline import ConfigFile, run
 from krm_fn.results import FileRef
 from tests.conftest import corpus_file, imagemap
 from tests.oracle import checked_run

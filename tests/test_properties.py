@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from krm_fn import parallel
-from krm_fn.process import ConfigFile, run
+from krm_fn.pipeline import ConfigFile, run
 from krm_fn.reference import parse_normalized_named
 from tests.oracle import checked_run
 

@@ -1,5 +1,6 @@
-"""The ResourceList in and out (krm_fn.resourcelist): results and new items go after the
-whole of the last item, however that item's text ends, and nothing of it is lost.
+"""The ResourceList in and out (krm_fn.resourcelist): its parts read with a problem for
+each malformed one; results and new items go after the whole of the last item, however
+that item's text ends, and nothing of it is lost.
 
 Every run here is checked by the oracle (tests/oracle.py through run_fn): the items that
 come out are the items that went in, with exactly the reported changes.
@@ -12,7 +13,12 @@ import json
 import pytest
 import yaml
 
+from krm_fn import documents, resourcelist
+from krm_fn.documents import Document
+from krm_fn.resourcelist import ResourceList, as_item
+from krm_fn.results import Result, Severity
 from tests.conftest import imagemap, run_fn
+from tests.oracle import assert_exact
 
 MAP = imagemap("web", "nginx", "localhost:5000/nginx:tilt-1")
 POD = """\
@@ -147,3 +153,85 @@ def test_stream_mode_document_ending_the_same_way(ending: str, maps_file) -> Non
     assert out.exit_code == 0, out.stderr
     docs = list(yaml.safe_load_all(out.stdout))
     assert [d["metadata"]["name"] for d in docs] == ["web", "two"]
+
+
+# --- the unit: read, write, as_item ----------------------------------------------------
+
+
+def _read(text: str) -> tuple[Document, ResourceList]:
+    (doc,) = documents.split(text)
+    root = doc.compose()
+    assert isinstance(root, yaml.MappingNode)
+    return doc, resourcelist.read(root)
+
+
+def test_read_gives_a_problem_for_each_malformed_part() -> None:
+    _, rl = _read(
+        "apiVersion: v1\nkind: ResourceList\nfunctionConfig: ~\nitems: [a, {kind: Pod}]\n"
+    )
+    assert rl.function_config is None  # null: no config
+    assert [i.value[0][1].value for i in rl.items] == ["Pod"]
+    assert [str(p) for p in rl.problems] == [
+        "[error] ResourceList items[0]: expected an object (a mapping)"
+    ]
+    _, rl = _read("apiVersion: v1\nkind: ResourceList\nitems: {}\n")
+    assert [str(p) for p in rl.problems] == [
+        "[error] ResourceList items: expected a list of objects"
+    ]
+    _, rl = _read("apiVersion: v1\nkind: ResourceList\n")
+    assert (rl.items, rl.problems, rl.flow) == ([], [], False)
+
+
+RESULT = Result(Severity.INFO, "new")
+
+
+@pytest.mark.parametrize(
+    ("text", "results", "written"),
+    [
+        (
+            "kind: ResourceList\nitems: []\nresults:\n- {message: old}\n",
+            [],
+            "kind: ResourceList\nitems: []\n",
+        ),
+        (
+            "kind: ResourceList\nitems: []\nresults:\n- {message: old}\n",
+            [RESULT],
+            "kind: ResourceList\nitems: []\nresults:\n- message: new\n  severity: info\n",
+        ),
+        (
+            '{"kind": "ResourceList", "items": [], "results": [{"message": "old"}]}',
+            [],
+            '{"kind": "ResourceList", "items": []}',
+        ),
+        (
+            '{"kind": "ResourceList", "items": []}',
+            [RESULT],
+            '{"kind": "ResourceList", "items": [], "results": [{"message": "new", "severity": '
+            '"info"}]}',
+        ),
+    ],
+)
+def test_write_replaces_the_results(text: str, results: list[Result], written: str) -> None:
+    doc, rl = _read(text)
+    assert resourcelist.write(doc, rl, [], results) == written
+
+
+def test_write_appends_new_items_in_the_lists_style() -> None:
+    doc, rl = _read('{"kind": "ResourceList", "items": [{"kind": "Pod"}]}')
+    assert resourcelist.write(doc, rl, [], [], ['{"kind": "Service"}']) == (
+        '{"kind": "ResourceList", "items": [{"kind": "Pod"}, {"kind": "Service"}]}'
+    )
+    text = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n  - kind: Pod\n"
+    doc, rl = _read(text)
+    out = resourcelist.write(doc, rl, [], [], ["---\nkind: Service\n"])
+    assert out == text + "  - kind: Service\n"
+    assert_exact(text, out, None, generated=True)
+
+
+def test_as_item_indents_a_document_as_an_item() -> None:
+    doc = "--- # c\nkind: Pod\nmetadata:\n  name: p\n\n\n"
+    assert as_item(doc, 2, "\n") == "  - # c\n    kind: Pod\n    metadata:\n      name: p\n"
+    assert as_item("---\n", 0, "\r\n") == "- {}\r\n"
+    assert yaml.safe_load("items:\n" + as_item(doc, 2, "\n")) == {
+        "items": [{"kind": "Pod", "metadata": {"name": "p"}}]
+    }

@@ -32,7 +32,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
-from krm_fn.process import ConfigFile, Output
+from krm_fn.pipeline import ConfigFile, Output
 from krm_fn.reference import InvalidReferenceError, Reference, parse_normalized_named
 from tests.oracle import checked_run, load_all
 

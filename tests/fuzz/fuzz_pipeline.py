@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT))
 
 with atheris.instrument_imports():
-    from krm_fn.process import run
+    from krm_fn.pipeline import run
     from tests.fuzz.maps import MAPS
     from tests.oracle import assert_exact, assert_stable
 

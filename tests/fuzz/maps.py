@@ -3,7 +3,7 @@ edit; its findings in tests/test_hostile.py run with it too."""
 
 from __future__ import annotations
 
-from krm_fn.process import ConfigFile
+from krm_fn.pipeline import ConfigFile
 
 MAPS = [
     ConfigFile(

@@ -26,7 +26,7 @@ from typing import NoReturn
 
 import pytest
 
-from krm_fn import cli, process
+from krm_fn import cli, pipeline
 from tests.oracle import assert_exact, assert_stable
 
 REPO = Path(__file__).resolve().parents[2]
@@ -188,8 +188,8 @@ def _file_args(argv: Sequence[str]) -> list[str]:
 
 def check_fn_run(
     fn: FnRun, *, generated: bool = False, stable: bool = True
-) -> process.Output | None:
-    """The oracle on one run: `process.run` in-process on the same stdin and config files
+) -> pipeline.Output | None:
+    """The oracle on one run: `pipeline.run` in-process on the same stdin and config files
     must give the same stdout bytes and exit status (it is the same program), and its
     results must account exactly for the difference between stdin and stdout (KRM mode: the
     ResourceList's own results); when it succeeds and `stable`, a run on the output changes
@@ -206,17 +206,17 @@ def check_fn_run(
     if any(path not in fn.files for path in args.paths):
         assert (fn.status, fn.stdout) == (1, b""), f"{what}: a config file it cannot read"
         return None
-    files = [process.ConfigFile(path, fn.files[path]) for path in args.paths]
+    files = [pipeline.ConfigFile(path, fn.files[path]) for path in args.paths]
 
     def read(path: str) -> bytes:
         return (fn.cwd / path).read_bytes()
 
-    out = process.run(fn.stdin, files, strict=args.strict, read=read)
+    out = pipeline.run(fn.stdin, files, strict=args.strict, read=read)
     assert out.stdout == fn.stdout, f"{what}: in-process stdout differs from the host's run"
     assert out.exit_code == fn.status, f"{what}: exit {fn.status}, in-process {out.exit_code}"
     assert_exact(fn.stdin, fn.stdout, None if out.krm else out.results, generated=generated)
     if stable and out.exit_code == 0:
-        assert_stable(fn.stdout, process.run(fn.stdout, files, strict=args.strict, read=read))
+        assert_stable(fn.stdout, pipeline.run(fn.stdout, files, strict=args.strict, read=read))
     return out
 
 

@@ -1,5 +1,6 @@
-"""Generator mode: ApplyImageMaps `manifests` and Tilt's KubernetesApply emit manifests with
-the ImageMaps applied, besides the input."""
+"""Generator mode (krm_fn.generators): ApplyImageMaps `manifests` and Tilt's KubernetesApply
+emit manifests with the ImageMaps applied, besides the input. The unit tests of `generate`
+check each generated document against its own results with the oracle."""
 
 from __future__ import annotations
 
@@ -10,8 +11,16 @@ from pathlib import Path
 import pytest
 import yaml
 
+from krm_fn.generators import Generated, generate
+from krm_fn.imagemap import Manifests, load
+from krm_fn.locators import compile_locators
+from krm_fn.options import Options
+from krm_fn.results import FileRef, ResourceRef, Result, Severity
+from krm_fn.rewrite import Rewrite
+from krm_fn.sources import Source
 from tests import conftest
 from tests.conftest import imagemap
+from tests.oracle import assert_exact
 
 # The output ends with new objects; a stream generator run again generates them again.
 run_fn = functools.partial(conftest.run_fn, generated=True, stable=False)
@@ -213,3 +222,111 @@ def test_kustomize_krm_generator_contract(monkeypatch: pytest.MonkeyPatch) -> No
     assert [i["kind"] for i in items] == ["ApplyImageMaps", "Deployment"]
     image = items[1]["spec"]["template"]["spec"]["containers"][0]["image"]
     assert image == "localhost:5000/example.com_shop_worker:tilt-c0ffee0123456789"
+
+
+# --- generate: the unit -----------------------------------------------------------------
+
+SOURCE = Source(ResourceRef("tilt.dev/v1alpha1", "KubernetesApply", "app"), FileRef("k.yaml"))
+DB = (
+    "apiVersion: example.com/v1\nkind: Database\nmetadata: {name: db}\n"
+    "spec: {engine: example.com/db:1}\n"
+)
+
+
+def _rewrite(*names: str) -> Rewrite:
+    maps = [
+        m
+        for n in names
+        for m in load(
+            yaml.safe_load(imagemap(n, f"example.com/{n}", f"localhost:5000/{n}:tilt-1"))
+        ).maps
+    ]
+    return Rewrite(maps, Options())
+
+
+def _no_files(path: str) -> bytes:
+    raise OSError(2, "No such file or directory")
+
+
+def _checked(generated: list[Generated], originals: list[str]) -> None:
+    """Each generated document is its original with exactly the changes its results report."""
+    assert len(generated) == len(originals)
+    for new, original in zip(generated, originals, strict=True):
+        assert_exact(original, new.text, new.results)
+
+
+def test_each_generated_document_keeps_its_own_results() -> None:
+    rewrite = _rewrite("app")
+    text = "---\n" + DEPLOY + "---\n# nothing\n---\n" + DB
+    generated = generate(
+        [(Manifests("manifests[0]", text=text), SOURCE)], {"app"}, rewrite, _no_files
+    )
+    assert [g.ref for g in generated] == [
+        ResourceRef("apps/v1", "Deployment", "app"),
+        ResourceRef("example.com/v1", "Database", "db"),  # the empty document is left out
+    ]
+    assert generated[0].text == "---\n" + REWRITTEN
+    assert generated[1].results == []
+    _checked(generated, [DEPLOY, DB])
+    assert rewrite.found.results == []  # the mode that writes a document reports them
+    assert rewrite.found.used == {"app"}
+
+
+def test_a_file_is_read_with_the_reader() -> None:
+    rewrite = _rewrite("app")
+    read = {"deploy/app.yaml": DEPLOY.encode()}.__getitem__
+    manifests = Manifests("manifests[1]", path="deploy/app.yaml")
+    (generated,) = generate([(manifests, SOURCE)], {"app"}, rewrite, read)
+    assert generated.text == REWRITTEN
+    missing = generate(
+        [(Manifests("manifests[2]", path="x.yaml"), SOURCE)], {"app"}, rewrite, _no_files
+    )
+    assert missing == []
+    assert rewrite.found.errors == [
+        Result(
+            Severity.ERROR,
+            "cannot read manifests file 'x.yaml': No such file or directory",
+            SOURCE.resource,
+            "manifests[2]",
+            file=FileRef("k.yaml"),
+        )
+    ]
+
+
+def test_a_kubernetes_apply_uses_the_imagemaps_it_names_with_its_own_locators() -> None:
+    rewrite = _rewrite("app", "db")
+    found, problems = compile_locators([{"path": "{.spec.engine}"}], "spec.imageLocators")
+    assert not problems
+    only_db = Manifests("spec.yaml", DEPLOY + "---\n" + DB, None, ("db",), tuple(found))
+    generated = generate([(only_db, SOURCE)], {"app", "db", "unbuilt"}, rewrite, _no_files)
+    assert [g.text.count("tilt-1") for g in generated] == [0, 1]
+    assert rewrite.found.used == {"db"}
+    _checked(generated, [DEPLOY, DB])
+    unbuilt = Manifests("spec.yaml", DEPLOY, None, ("unbuilt",))
+    (kept,) = generate([(unbuilt, SOURCE)], {"unbuilt"}, rewrite, _no_files)
+    assert kept.text == DEPLOY  # known, but not usable: nothing to apply
+
+
+def test_a_kubernetes_apply_naming_an_unknown_imagemap_generates_nothing() -> None:
+    rewrite = _rewrite("app")
+    names = Manifests("spec.yaml", DEPLOY, None, ("app", "gone"))
+    assert generate([(names, SOURCE)], {"app"}, rewrite, _no_files) == []
+    assert [(e.field_path, e.message) for e in rewrite.found.errors] == [
+        (
+            "spec.imageMaps[1]",
+            'ImageMap "gone" is not among the ImageMaps given (Tilt would wait for it)',
+        )
+    ]
+
+
+def test_a_document_that_cannot_be_read_is_an_error_and_the_others_are_generated() -> None:
+    rewrite = _rewrite("app")
+    text = "a: [\n---\n" + DEPLOY
+    generated = generate(
+        [(Manifests("manifests[0]", text=text), SOURCE)], {"app"}, rewrite, _no_files
+    )
+    assert [g.ref for g in generated] == [ResourceRef("apps/v1", "Deployment", "app")]
+    assert [str(e) for e in rewrite.found.errors] == [
+        "[error] document 1, line 2, column 1: did not find expected node content (while "
+        "parsing a flow node at line 2, column 1)"
+    ]

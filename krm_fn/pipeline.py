@@ -1,0 +1,106 @@
+"""The run: input bytes and config files in; output bytes and results out (SPEC §1-§7).
+
+One orchestration for both modes, as kyaml's `framework.Execute` (read, process, write):
+
+1. read: a single `ResourceList` document is KRM mode (`krm`); anything else is a stream
+   (`stream`);
+2. gather the ImageMaps (`sources`): the functionConfig, the `--imagemaps` files, then the
+   ImageMap items or documents; merge their options (`options`); leave out the disabled
+   and unbuilt ImageMaps;
+3. rewrite each object with them (`rewrite`, which calls into injection);
+4. generate the manifests a config names (`generators`);
+5. report the ImageMaps that matched nothing (`sources`);
+6. write: KRM mode gives the ResourceList back with its results, always; stream mode the
+   stream without its ImageMap documents, or nothing at all when there is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
+
+from yaml import Node
+
+from krm_fn import documents, generators, krm, objects
+from krm_fn.documents import ReadError
+from krm_fn.generators import Generated, Reader
+from krm_fn.results import Result, Severity, exit_code
+from krm_fn.rewrite import Findings, Rewrite
+from krm_fn.sources import Source, Sources
+from krm_fn.stream import Stream, Workers
+
+__all__ = ["ConfigFile", "Output", "run"]
+
+
+class ConfigFile(NamedTuple):
+    """A config file named on the command line, already read."""
+
+    path: str
+    data: bytes
+
+
+class Output(NamedTuple):
+    """What a run writes: stdout's bytes, the results, and whether it was a ResourceList."""
+
+    stdout: bytes
+    results: list[Result]
+    krm: bool
+
+    @property
+    def exit_code(self) -> int:
+        return exit_code(self.results)
+
+
+class _Mode(Protocol):
+    """One shape of input, read and written back (`stream.Stream`, `krm.Krm`)."""
+
+    @property
+    def krm(self) -> bool: ...
+    @property
+    def problems(self) -> Sequence[Result]: ...  # what is wrong with its shape
+    @property
+    def function_config(self) -> Node | None: ...
+
+    def gather(self, sources: Sources, found: Findings) -> None: ...
+    def config_maps(self, wanted: bool, found: Findings) -> list[Node]: ...
+    def rewrite(self, rewrite: Rewrite) -> None: ...
+    def add(self, generated: Sequence[Generated], found: Findings) -> None: ...
+    def write(self, found: Findings, config: Sequence[Result]) -> tuple[bytes, list[Result]]: ...
+
+
+def _no_files(path: str) -> bytes:
+    raise OSError(1, "this run reads no files")
+
+
+def run(
+    data: bytes,
+    files: Sequence[ConfigFile] = (),
+    strict: bool = False,
+    read: Reader = _no_files,
+    *,
+    workers: Workers | None = None,
+) -> Output:
+    """Process one input. Never raises for bad input: it becomes error results. `read`
+    reads the files generators name; `workers` share a long stream out (`parallel`)."""
+    try:
+        bom, text = documents.decode(data)
+        docs = documents.split(text)
+        mode: _Mode = krm.read(bom, docs) or Stream(bom, docs, workers)
+    except ReadError as err:
+        return Output(b"", [Result(Severity.ERROR, str(err))], krm=False)
+    found, sources = Findings(), Sources(mode.problems)
+    if mode.function_config is not None:
+        source = Source(objects.ref(mode.function_config), None)
+        sources.add(mode.function_config, source)
+    for file in files:
+        sources.add_file(file.path, file.data)
+    mode.gather(sources, found)
+    config_maps = mode.config_maps(sources.wants_config_maps, found)
+    usable = [] if sources.failed else sources.usable(config_maps)
+    rewrite = Rewrite(usable, sources.options(strict), found)
+    mode.rewrite(rewrite)
+    mode.add(generators.generate(sources.generators, sources.maps, rewrite, read), found)
+    if not found.errors:  # a document that cannot be read may hold the match
+        sources.unused(usable, found.used, rewrite.options.strict)
+    stdout, results = mode.write(found, sources.results)
+    return Output(stdout, results, mode.krm)

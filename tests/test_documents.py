@@ -1,0 +1,126 @@
+"""Reading the input (krm_fn.documents): bytes to text, the split into documents, and the
+errors that name a document, line and column in the whole stream."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from krm_fn import documents
+from krm_fn.documents import BOM, ReadError
+
+
+def test_decode_keeps_the_bom_apart() -> None:
+    assert documents.decode(b"a: 1\n") == ("", "a: 1\n")
+    assert documents.decode(BOM.encode() + b"a: 1\n") == (BOM, "a: 1\n")
+
+
+def test_decode_names_the_first_bad_byte_and_its_line() -> None:
+    with pytest.raises(ReadError) as err:
+        documents.decode(b"a: 1\nb: \xff\n")
+    assert str(err.value) == "input is not UTF-8: byte 8 (line 2) is 0xff"
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("a: 1\n---\nb: 2\n", ["a: 1\n", "---\nb: 2\n"]),
+        # a marker line with content, and `----` (no marker) and `a: ---` (not at column 0)
+        ("a: ---\n---\n----\n--- c\n", ["a: ---\n", "---\n----\n", "--- c\n"]),
+        # every YAML line break starts a line: CR, LS
+        ("a\r---\rb\u2028---\u2028c", ["a\r", "---\rb\u2028", "---\u2028c"]),
+        # directives after `...` belong to the next document, and opening ones to the first
+        ("a\n...\n%YAML 1.1\n---\nb\n", ["a\n...\n", "%YAML 1.1\n---\nb\n"]),
+        ("%YAML 1.1\n---\nb\n---\nc", ["%YAML 1.1\n---\nb\n", "---\nc"]),
+        ("", [""]),
+    ],
+)
+def test_split_at_marker_lines_gives_the_text_back(text: str, pieces: list[str]) -> None:
+    docs = documents.split(text)
+    assert [d.text for d in docs] == pieces
+    assert "".join(d.text for d in docs) == text
+    assert [d.index for d in docs] == list(range(len(pieces)))
+
+
+def test_a_document_knows_its_first_line() -> None:
+    docs = documents.split("a: 1\nb: 2\n---\nc: 3\n---\n")
+    assert [d.first_line for d in docs] == [0, 2, 4]
+
+
+@pytest.mark.parametrize(
+    ("text", "blank", "null"),
+    [
+        ("--- # a comment\n# another\n\n", True, True),
+        ("---\n~\n", False, True),  # text, but YAML's null
+        ("---\nnull # c\n", False, True),
+        ("--- a\n", False, False),  # content on the marker line
+        ("---\n'null'\n", False, False),  # a string
+        ("---\na: 1\n", False, False),
+    ],
+)
+def test_blank_is_read_from_the_text_null_from_the_node(text: str, blank: bool, null: bool) -> None:
+    """`is_blank` decides the mode without composing; `is_null` needs the node."""
+    (doc,) = documents.split(text)
+    assert doc.is_blank() is blank
+    assert documents.is_null(doc.compose()) is null
+
+
+def test_label_names_the_helm_template() -> None:
+    docs = documents.split("a: 1\n---\n# Source: chart/templates/web.yaml\nb: 2\n")
+    assert [d.label() for d in docs] == ["document 1", "document 2 (chart/templates/web.yaml)"]
+
+
+@pytest.mark.parametrize("read", ["compose", "check_syntax"])
+def test_errors_name_the_document_and_the_position_in_the_stream(read: str) -> None:
+    docs = documents.split("a: 1\n---\nb:\n\tc\n")
+    with pytest.raises(ReadError) as err:
+        getattr(docs[1], read)()
+    assert str(err.value) == (
+        "document 2, line 4, column 1: found character '\\t' that cannot start any token "
+        "(while scanning for the next token at line 4, column 1)"
+    )
+
+
+@pytest.mark.parametrize("read", ["compose", "check_syntax"])
+def test_the_syntax_check_finds_what_the_composer_finds(read: str) -> None:
+    """Anchors and aliases are checked by the event parser too, without composing."""
+    (twice,) = documents.split("a: &x 1\nb: &x 2\n")
+    with pytest.raises(ReadError) as err:
+        getattr(twice, read)()
+    assert str(err.value) == (
+        "document 1, line 2, column 4: second occurrence (found duplicate anchor; first "
+        "occurrence at line 1, column 4)"
+    )
+    (undefined,) = documents.split("---\n# Source: c/t.yaml\na: *x\n")
+    with pytest.raises(ReadError, match=r"^document 1 \(c/t.yaml\), line 3, column 4: found "):
+        getattr(undefined, read)()
+
+
+def test_a_character_yaml_does_not_allow_is_named_with_its_position() -> None:
+    docs = documents.split('a: 1\n---\nb: "x\x00"\n')
+    with pytest.raises(ReadError) as err:
+        docs[1].compose()
+    assert str(err.value) == (
+        "document 2, line 3, column 6: character U+0000 is not allowed in YAML "
+        "(control characters are not allowed)"
+    )
+
+
+def test_too_deep_a_document_is_an_error_naming_where() -> None:
+    (doc,) = documents.split("[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(ReadError) as err:
+        doc.compose()
+    assert str(err.value) == (
+        "document 1, line 1, column 1001: exceeded maximum nesting depth (while increasing "
+        "flow level at line 1, column 1001)"
+    )
+
+
+def test_composing_leaves_the_garbage_collector_as_it_is() -> None:
+    """Start-up settings belong to the entry point: reading sets none of them."""
+    (doc,) = documents.split("a: [1, 2, {b: c}]\n")
+    frozen, enabled = gc.get_freeze_count(), gc.isenabled()
+    doc.compose()
+    doc.check_syntax()
+    assert (gc.get_freeze_count(), gc.isenabled()) == (frozen, enabled)
