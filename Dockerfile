@@ -8,7 +8,7 @@
 FROM python:3.11.7-slim-bookworm
 
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY krm_fn/ krm_fn/
 RUN pip install --no-cache-dir --disable-pip-version-check .
 

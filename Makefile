@@ -1,32 +1,57 @@
-# make example: set up and run apply-imagemaps on the bundled example.
-# make test:    set up and run every check (ruff, mypy --strict, pytest incl. host tests).
+# make example: set up .venv with the runtime only, and run apply-imagemaps on the bundled example.
+# make test:    set up .venv with the test tools, and run every check (ruff, mypy --strict,
+#               pytest incl. host tests).
+# make dist:    build the wheel, the sdist and the Helm 4 plugin archive into dist/.
+# PYTHON=python3.12 make ...: the interpreter .venv is made from (default python3); a .venv
+# made from another one is made again.
+PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(CURDIR)/.cache/bin
+DIST ?= dist
 export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: example test lint tools bench validators fuzz
+.PHONY: example test lint tools bench validators fuzz dist FORCE
 
-$(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	# compat mode: a plain sys.path entry; the default editable finder costs ~12 ms at start-up
-	$(PY) -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
+# Checked on every run: a .venv whose python is not $(PYTHON)'s interpreter (or no longer
+# runs) is removed and made again. The file is only rewritten then, so an unchanged .venv
+# leaves the installs below up to date.
+INTERPRETER := -c 'import sys; print(sys.base_prefix, sys.version)'
+$(VENV)/pyvenv.cfg: FORCE
+	@want=$$($(PYTHON) $(INTERPRETER)) || exit 1; \
+	if [ "$$($(PY) $(INTERPRETER) 2>/dev/null)" != "$$want" ]; then \
+	  echo "$(PYTHON) -m venv $(VENV)"; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+	  $(PY) -m pip install --quiet --upgrade pip; \
+	fi
+
+# The runtime only, editable (the repository's krm_fn is what runs): what `make example` needs.
+$(VENV)/.installed: pyproject.toml $(VENV)/pyvenv.cfg
+	$(PY) -m pip install --quiet -e .
 	touch $@
+
+# The test tools too, the runtime with them.
+$(VENV)/.test-installed: pyproject.toml $(VENV)/pyvenv.cfg
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
 
 example: $(VENV)/.installed
 	$(VENV)/bin/apply-imagemaps --imagemaps examples/basic/imagemaps.yaml < examples/basic/resources.yaml
 
 tools:
 	bash scripts/get-helm $(BIN)
+	bash scripts/get-yaml-language-server $(CURDIR)/.cache/yaml-language-server
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check krm_fn tests bench scripts
 	$(VENV)/bin/ruff format --check krm_fn tests bench scripts
 	$(VENV)/bin/mypy
 
-test: $(VENV)/.installed tools lint
+test: $(VENV)/.test-installed tools lint
 	$(PY) -m pytest
+
+dist: $(VENV)/.test-installed
+	PYTHON=$(PY) bash scripts/build-dist $(DIST)
 
 # The full benchmark: bench/RESULTS.md and its plot bench/RESULTS.png (see bench/README.md).
 # BENCH_ARGS adds options, e.g. make bench BENCH_ARGS=--quick
@@ -34,14 +59,14 @@ bench: $(VENV)/.bench-installed
 	$(PY) bench/run.py --out bench/RESULTS.md $(BENCH_ARGS)
 
 $(VENV)/.bench-installed: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[bench]' --config-settings editable_mode=compat
+	$(PY) -m pip install --quiet -e '.[bench]'
 	touch $@
 
-validators: $(VENV)/.installed
+validators: $(VENV)/.test-installed
 	$(PY) scripts/gen_validators.py
 
 # Coverage-guided fuzzing, not part of CI: FUZZ_SECONDS=600 make fuzz
 FUZZ_SECONDS ?= 600
-fuzz: $(VENV)/.installed
+fuzz: $(VENV)/.test-installed
 	$(PY) -m pip install --quiet 'atheris>=2.3'
 	$(PY) tests/fuzz/fuzz_pipeline.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048
