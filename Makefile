@@ -19,6 +19,8 @@ example: $(VENV)/.installed
 
 tools:
 	bash scripts/get-helm $(BIN)
+	bash scripts/get-kustomize $(BIN)
+	bash scripts/get-podman .cache
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check krm_fn tests bench scripts
