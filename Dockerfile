@@ -1,11 +1,14 @@
 # apply-imagemaps as a containerized KRM function and Helm-free filter:
-#   docker build -t apply-imagemaps:0.1.0 .
-#   kpt fn eval DIR --image apply-imagemaps:0.1.0 -- selector=example.com/app image=registry/app:tag
-#   kustomize: `config.kubernetes.io/function: {container: {image: apply-imagemaps:0.1.0}}`
+#   docker build -t localhost/apply-imagemaps:0.1.0 .
+#   kpt fn eval DIR --image localhost/apply-imagemaps:0.1.0 -- selector=example.com/app image=registry/app:tag
+#   kustomize: `config.kubernetes.io/function: {container: {image: localhost/apply-imagemaps:0.1.0}}`
 # The image reads stdin and writes stdout like the console script; it needs no network.
-# Pinned by exact version tag; tests/hosts/test_host_dockerfile.py checks the pin, the USER and the
-# ENTRYPOINT and runs the pip install below in a fresh virtualenv (no Docker engine there).
-FROM python:3.11.7-slim-bookworm
+# The base is a Python image pinned by exact version tag. BASE replaces it where Docker Hub
+# cannot be reached: the tests build this file with podman FROM a local Debian 12 image
+# (scripts/get-podman; tests/hosts/containers.py) and run it (tests/hosts/test_host_container.py);
+# tests/hosts/test_host_dockerfile.py checks the pin, the USER and the ENTRYPOINT.
+ARG BASE=python:3.11.7-slim-bookworm
+FROM ${BASE}
 
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE ./

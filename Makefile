@@ -41,6 +41,8 @@ example: $(VENV)/.installed
 tools:
 	bash scripts/get-helm $(BIN)
 	bash scripts/get-yaml-language-server $(CURDIR)/.cache/yaml-language-server
+	bash scripts/get-kustomize $(BIN)
+	bash scripts/get-podman .cache
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check krm_fn tests bench scripts

@@ -1,7 +1,9 @@
-"""Helpers for the host tests: the real helm 3 and 4, kpt and kubectl, run in temporary dirs.
+"""Helpers for the host tests: the real helm 3 and 4, kpt, kubectl, standalone kustomize and
+podman, run in temporary dirs.
 
 Each binary is looked up in its environment variable (``HELM3``, ``HELM4``, ``KPT``,
-``KUBECTL``), then on PATH behind ``.cache/bin`` (where ``make tools`` puts helm3 and helm4).
+``KUBECTL``, ``KUSTOMIZE``, ``PODMAN``), then on PATH behind ``.cache/bin`` (where ``make
+tools`` puts helm3, helm4 and kustomize).
 A missing binary skips the test with a message that says how to get it, except under
 ``CI=true``, where it fails the test: CI must run every host.
 
@@ -49,6 +51,8 @@ _TOOLS: dict[str, tuple[str, str]] = {
     "helm4": ("HELM4", _GET_HELM),
     "kpt": ("KPT", "install kpt 1.0.0-beta.56 (Debian package google-cloud-cli-kpt)"),
     "kubectl": ("KUBECTL", "install kubectl 1.32 (Debian package kubectl)"),
+    "kustomize": ("KUSTOMIZE", "run `make tools` (bash scripts/get-kustomize .cache/bin)"),
+    "podman": ("PODMAN", "as root: bash scripts/get-podman --apt .cache (Debian's podman 4.3)"),
     "apply-imagemaps": ("APPLY_IMAGEMAPS", "run `make` (pip install -e . into .venv)"),
 }
 
@@ -249,13 +253,14 @@ exit "$status"
 
 
 class Recorder:
-    """An ``apply-imagemaps`` that records every run a host makes of the real one (``real``)
-    and changes nothing the host sees: the same stdout bytes, stderr and exit status."""
+    """An ``apply-imagemaps`` (or another program, ``name``) that records every run a host
+    makes of the real one (``real``) and changes nothing the host sees: the same stdout
+    bytes, stderr and exit status."""
 
-    def __init__(self, root: Path, real: Path) -> None:
+    def __init__(self, root: Path, real: Path, *, name: str = "apply-imagemaps") -> None:
         self.runs_dir = root / "runs"
         self.runs_dir.mkdir(parents=True)
-        self.path = root / "bin" / "apply-imagemaps"
+        self.path = root / "bin" / name
         self.path.parent.mkdir()
         self.path.write_text(
             _RECORDER.format(runs=shlex.quote(str(self.runs_dir)), real=shlex.quote(str(real)))

@@ -1,7 +1,7 @@
-"""The container image: what can be checked without a Docker engine.
-
-The image build itself is not run here (no Docker daemon). These tests read the Dockerfile and
-.dockerignore, and run the Dockerfile's install steps in a fresh virtualenv.
+"""The Dockerfile and .dockerignore as files: the default base image's pin, the user, the
+entrypoint, the build context, and the Dockerfile's install steps run in a fresh virtualenv on
+exactly the copied files. They need no container engine; test_host_container.py builds the
+image with podman and runs it.
 """
 
 from __future__ import annotations
@@ -9,23 +9,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import shlex
 import shutil
 import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from .containers import copied_sources, instructions
 from .hostlib import FRONTEND, REPO, FnRun, check_fn_run, run
 
 EXAMPLE = REPO / "examples" / "basic"
-
-
-def instructions(name: str) -> list[str]:
-    """The arguments of every Dockerfile instruction ``name`` (continuation lines joined)."""
-    text = re.sub(r"\\\n", " ", (REPO / "Dockerfile").read_text())
-    lines = [line.strip() for line in text.splitlines()]
-    return [line.split(None, 1)[1] for line in lines if line.split(None, 1)[:1] == [name]]
 
 
 def project() -> dict[str, Any]:
@@ -35,7 +28,11 @@ def project() -> dict[str, Any]:
 
 
 def test_base_is_a_pinned_slim_python_that_satisfies_requires_python() -> None:
-    (base,) = instructions("FROM")
+    (from_,) = instructions("FROM")
+    assert from_ == "${BASE}", "FROM takes the base image from the BASE build argument"
+    (arg,) = instructions("ARG")
+    name, _, base = arg.partition("=")
+    assert name == "BASE"
     match = re.fullmatch(r"python:(\d+)\.(\d+)\.\d+-slim-[a-z]+", base)
     assert match, f"FROM {base}: expected python:X.Y.Z-slim-<debian release>, no floating tag"
     minimum = re.fullmatch(r">=(\d+)\.(\d+)", project()["requires-python"])
@@ -54,11 +51,6 @@ def test_entrypoint_is_the_console_script() -> None:
     (entrypoint,) = instructions("ENTRYPOINT")
     assert json.loads(entrypoint) == ["apply-imagemaps"]
     assert "apply-imagemaps" in project()["scripts"]
-
-
-def copied_sources() -> list[str]:
-    """The build-context paths that the Dockerfile's COPY instructions read."""
-    return [src for args in instructions("COPY") for src in shlex.split(args)[:-1]]
 
 
 def test_dockerignore_lets_every_copied_source_through() -> None:

@@ -4,7 +4,8 @@
 ``$KUSTOMIZE_PLUGIN_HOME/tilt.dev/v1alpha1/imagemap/ImageMap CONFIG_FILE`` (or the same under
 ``$XDG_CONFIG_HOME/kustomize/plugin``) for each ImageMap listed under ``transformers:``, with the
 resources on stdin. The KRM exec form (examples/kustomize/krm-exec) needs standalone
-kustomize's ``--enable-exec``, which kubectl does not have: it is documented, not run.
+kustomize's ``--enable-exec``, which kubectl does not have: test_host_kustomize_standalone.py
+runs it.
 
 The plugin is installed with the recording apply-imagemaps first on PATH, so it runs that one:
 each test holds what kustomize passed to it and got back against the oracle (hostlib.Recorder).
