@@ -118,7 +118,10 @@ def _one_error(ran: Ran, message: str, code: int = 1) -> None:
     assert ran.code == code, tail
     assert "Traceback" not in ran.stderr and "Exception ignored" not in ran.stderr, tail
     lines = ran.stderr.splitlines()
-    stray = [line for line in lines if not line.startswith(("[info] ", "[warning] ", "[error] "))]
+    # An empty line may come before a signal's, when the signal came just as a write of
+    # results returned (krm_fn.sink): never two lines run together.
+    prefixes = ("[info] ", "[warning] ", "[error] ")
+    stray = [line for line in lines if line and not line.startswith(prefixes)]
     assert stray == [], tail
     errors = [line for line in lines if line.startswith("[error] ")]
     assert len(errors) == 1 and message in errors[0], errors

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pytest
 
 from krm_fn import parallel
-from krm_fn.process import ConfigFile, run
+from krm_fn.process import ConfigFile, Output, run
 from krm_fn.results import FileRef
 from tests.conftest import corpus_file, imagemap
 from tests.oracle import checked_run
@@ -18,31 +18,28 @@ PARENT = os.getpid()
 KNATIVE = "knative.dev/serving"
 
 
-@pytest.fixture
-def jobs(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Set APPLY_IMAGEMAPS_JOBS, and let any text of 1 character or more have a process."""
+@pytest.fixture(autouse=True)
+def short_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any text of 1 character or more is worth a process."""
     monkeypatch.setattr(parallel, "MIN_CHUNK", 1)
-
-    def set_jobs(count: int | str) -> None:
-        monkeypatch.setenv(parallel.ENV, str(count))
-
-    return set_jobs
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [("1", 1), ("3", 3), ("0", 1), ("two", 1), (" 2 ", 2)]
+    ("setting", "expected"), [("1", 1), ("3", 3), ("0", 1), ("two", 1), (" 2 ", 2), ("-2", 1)]
 )
-def test_jobs_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, value: str, expected: int
-) -> None:
-    monkeypatch.setenv(parallel.ENV, value)
-    assert parallel.jobs() == expected
+def test_jobs_from_a_setting(setting: str, expected: int) -> None:
+    assert parallel.jobs(setting) == expected
 
 
-def test_jobs_by_default_are_the_usable_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(parallel.ENV, raising=False)
+@pytest.mark.parametrize("setting", ["", "  "])
+def test_jobs_by_default_are_the_usable_cpus(setting: str) -> None:
     cpus = len(os.sched_getaffinity(0))
-    assert parallel.jobs() == min(cpus, parallel.MAX_JOBS)
+    assert parallel.jobs(setting) == min(cpus, parallel.MAX_JOBS)
+
+
+def test_a_pool_has_at_least_one_process() -> None:
+    assert [parallel.Workers(n).jobs for n in (-1, 0, 1, 5)] == [1, 1, 1, 5]
+    assert parallel.Workers().jobs == 1
 
 
 @pytest.mark.parametrize(
@@ -55,21 +52,22 @@ def test_jobs_by_default_are_the_usable_cpus(monkeypatch: pytest.MonkeyPatch) ->
         ([7], 3, [[7]]),
         ([1, 10, 1], 3, [[1, 10], [1]]),
         ([], 2, [[]]),
+        ([1] * 12, 1, [[1] * 12]),
     ],
 )
 def test_split_is_contiguous_and_balanced(
-    jobs, sizes: list[int], count: int, expected: list[list[int]]
-) -> None:  # type: ignore[no-untyped-def]
-    jobs(count)
-    assert [list(c) for c in parallel.split(sizes, lambda n: n)] == expected
+    sizes: list[int], count: int, expected: list[list[int]]
+) -> None:
+    assert [list(c) for c in parallel.Workers(count).split(sizes, lambda n: n)] == expected
 
 
 def test_split_keeps_short_texts_in_one_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(parallel.ENV, "4")
+    monkeypatch.setattr(parallel, "MIN_CHUNK", 512 * 1024)
+    workers = parallel.Workers(4)
     short = [parallel.MIN_CHUNK // 4] * 7  # 1.75 chunks' worth: one process
-    assert [list(c) for c in parallel.split(short, lambda n: n)] == [short]
+    assert [list(c) for c in workers.split(short, lambda n: n)] == [short]
     long = [parallel.MIN_CHUNK // 4] * 9  # 2.25 chunks' worth: two
-    assert [len(c) for c in parallel.split(long, lambda n: n)] == [5, 4]
+    assert [len(c) for c in workers.split(long, lambda n: n)] == [5, 4]
 
 
 def _pids(chunk: Sequence[int]) -> list[tuple[int, int]]:
@@ -78,7 +76,7 @@ def _pids(chunk: Sequence[int]) -> list[tuple[int, int]]:
 
 def test_map_chunks_forks_a_worker_per_chunk_after_the_first() -> None:
     chunks = [[1, 2], [3], [4, 5]]
-    results = parallel.map_chunks(_pids, chunks)
+    results = parallel.Workers(3).map_chunks(_pids, chunks)
     assert [[item for item, _ in r] for r in results] == chunks
     pids = [r[0][1] for r in results]
     assert pids[0] == PARENT
@@ -99,7 +97,7 @@ def _dies_in_workers(chunk: Sequence[int]) -> list[int]:
 
 @pytest.mark.parametrize("work", [_fails_in_workers, _dies_in_workers])
 def test_a_failed_workers_chunk_is_done_again_by_the_parent(work) -> None:  # type: ignore[no-untyped-def]
-    assert parallel.map_chunks(work, [[1], [2, 3], [4]]) == [[10], [20, 30], [40]]
+    assert parallel.Workers(3).map_chunks(work, [[1], [2, 3], [4]]) == [[10], [20, 30], [40]]
 
 
 def _helm_stream(files: int, per_file: int) -> str:
@@ -118,24 +116,28 @@ def _helm_stream(files: int, per_file: int) -> str:
 MAPS = imagemap("app", "app", "localhost:5000/app:tilt-1")
 
 
+def shared_run(data: bytes, config: list[ConfigFile], jobs: int) -> Output:
+    """`process.run` with a pool of `jobs` processes (one process: `checked_run`)."""
+    with parallel.lent(parallel.Workers(jobs)):  # until run() takes workers=
+        return run(data, config)
+
+
 @pytest.mark.parametrize("count", [2, 3, 7])
 def test_a_shared_out_stream_gives_what_one_process_gives(
-    jobs, monkeypatch: pytest.MonkeyPatch, count: int
-) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
     data = _helm_stream(files=3, per_file=5).encode()
     config = [ConfigFile("maps.yaml", MAPS.encode())]
-    jobs(1)
     alone = checked_run(data, config)
-    jobs(count)
     delivered = []  # what each worker sent: None would mean its chunk was done again here
-    collect = parallel._collect
+    collect = parallel.Workers._collect
 
-    def recorded(worker: tuple[int, int]) -> object:
-        delivered.append(collect(worker))
+    def recorded(self: parallel.Workers, worker: tuple[int, int]) -> object:
+        delivered.append(collect(self, worker))
         return delivered[-1]
 
-    monkeypatch.setattr(parallel, "_collect", recorded)
-    shared = run(data, config)
+    monkeypatch.setattr(parallel.Workers, "_collect", recorded)
+    shared = shared_run(data, config, count)
     assert len(delivered) == count - 1 and None not in delivered
     assert shared == alone
     assert alone.stdout.count(b"image: localhost:5000/app:tilt-1\n") == 15
@@ -144,14 +146,12 @@ def test_a_shared_out_stream_gives_what_one_process_gives(
     assert files == [FileRef(f"chart/templates/t{f}.yaml", n) for f in range(3) for n in range(5)]
 
 
-def test_errors_and_unused_maps_across_chunks(jobs) -> None:  # type: ignore[no-untyped-def]
+def test_errors_and_unused_maps_across_chunks() -> None:
     """A document that cannot be read, in a later chunk: the same error, nothing written."""
     data = (_helm_stream(files=2, per_file=3) + "---\nkey: [unclosed\n").encode()
     config = [ConfigFile("maps.yaml", (MAPS + "---\n" + imagemap("x", "x", "x:1")).encode())]
-    jobs(1)
     alone = checked_run(data, config)
-    jobs(4)
-    shared = run(data, config)
+    shared = shared_run(data, config, 4)
     assert shared == alone
     assert alone.stdout == b""
     assert [str(r) for r in alone.results if r.severity == "error"] == [
@@ -170,11 +170,9 @@ def test_errors_and_unused_maps_across_chunks(jobs) -> None:  # type: ignore[no-
         ),
     ],
 )
-def test_corpus_streams_shared_out(jobs, stream: str, selector: str) -> None:  # type: ignore[no-untyped-def]
+def test_corpus_streams_shared_out(stream: str, selector: str) -> None:
     data = corpus_file("streams", stream).read_bytes()
     config = [ConfigFile("maps.yaml", imagemap("m", selector, "localhost:5000/m:tilt-1").encode())]
-    jobs(1)
     alone = checked_run(data, config)
-    jobs(3)
-    assert run(data, config) == alone
+    assert shared_run(data, config, 3) == alone
     assert b"localhost:5000/m:tilt-1" in alone.stdout
