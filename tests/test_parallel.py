@@ -4,7 +4,8 @@ one process, and a failed worker's chunk done again by the parent."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -96,8 +97,48 @@ def _dies_in_workers(chunk: Sequence[int]) -> list[int]:
 
 
 @pytest.mark.parametrize("work", [_fails_in_workers, _dies_in_workers])
-def test_a_failed_workers_chunk_is_done_again_by_the_parent(work) -> None:  # type: ignore[no-untyped-def]
+def test_a_failed_workers_chunk_is_done_again_by_the_parent(
+    work: Callable[[Sequence[int]], list[int]],
+) -> None:
     assert parallel.Workers(3).map_chunks(work, [[1], [2, 3], [4]]) == [[10], [20, 30], [40]]
+
+
+def _sleeps_in_workers(chunk: Sequence[int]) -> list[int]:
+    if os.getpid() != PARENT:
+        time.sleep(60)
+    raise RuntimeError("the parent stops early")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_a_parent_that_stops_early_stops_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    forked: list[int] = []
+    fork = parallel.Workers._fork
+
+    def recorded(self: parallel.Workers, *args: object) -> tuple[int, int] | None:
+        worker = fork(self, *args)  # type: ignore[arg-type]
+        forked.extend([worker[0]] if worker else [])
+        return worker
+
+    monkeypatch.setattr(parallel.Workers, "_fork", recorded)
+    with pytest.raises(RuntimeError, match="the parent stops early"):
+        parallel.Workers(3).map_chunks(_sleeps_in_workers, [[1], [2], [3]])
+    assert len(forked) == 2 and all(_gone(pid) for pid in forked)  # killed and reaped
+
+
+def test_stop_kills_and_reaps_the_workers_not_collected() -> None:
+    workers = parallel.Workers(2)
+    worker = workers._fork(_sleeps_in_workers, [1])
+    assert worker is not None and not _gone(worker[0])
+    workers.stop()
+    assert _gone(worker[0])
+    workers.stop()  # nothing left to stop
 
 
 def _helm_stream(files: int, per_file: int) -> str:
@@ -129,7 +170,7 @@ def test_a_shared_out_stream_gives_what_one_process_gives(
     data = _helm_stream(files=3, per_file=5).encode()
     config = [ConfigFile("maps.yaml", MAPS.encode())]
     alone = checked_run(data, config)
-    delivered = []  # what each worker sent: None would mean its chunk was done again here
+    delivered: list[object] = []  # what each worker sent: None, its chunk was done here again
     collect = parallel.Workers._collect
 
     def recorded(self: parallel.Workers, worker: tuple[int, int]) -> object:

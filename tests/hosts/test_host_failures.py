@@ -86,40 +86,39 @@ def test_helm4_failure_is_in_the_log(
     assert _log(log, INVALID_MAPS) == INVALID
 
 
+def _in_a_terminal(helm: Path, env: dict[str, str], maps: Path) -> tuple[int, str, str, str]:
+    """`helm template` of the chart typed into a terminal, its output piped (as into `less`):
+    its exit status, stdout, stderr, and what reached the terminal."""
+    terminal = Terminal()
+    proc = terminal.spawn(
+        [helm, "template", "shop", CHART, *post_renderer("apply-imagemaps", maps)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    out, err = proc.communicate(timeout=300)
+    return proc.returncode, out.decode(), err.decode(), terminal.close()
+
+
 def test_helm4_failure_is_on_the_terminal(
     helm4: Path, helm4_env: dict[str, str], recorder: Recorder
 ) -> None:
-    """`helm template` typed into a terminal, its output piped (as into `less`)."""
-    terminal = Terminal()
-    helm = terminal.spawn(
-        [helm4, "template", "shop", CHART, *post_renderer("apply-imagemaps", INVALID_MAPS)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=helm4_env,
-    )
-    out, err = helm.communicate(timeout=300)
+    code, out, err, terminal = _in_a_terminal(helm4, helm4_env, INVALID_MAPS)
     (fn,) = recorder.check(1)
-    assert (helm.returncode, out) == (1, b"")
-    assert "selecter" not in err.decode()
-    assert _lines(terminal.close()) == _lines(fn.stderr) == INVALID
+    assert (code, out) == (1, "")
+    assert "selecter" not in err
+    assert _lines(terminal) == _lines(fn.stderr) == INVALID
 
 
 def test_helm4_success_writes_nothing_more(
     helm4: Path, helm4_env: dict[str, str], recorder: Recorder, tmp_path: Path
 ) -> None:
-    terminal = Terminal()
     log = tmp_path / "apply-imagemaps.log"
-    maps = REPO / "examples" / "helm" / "imagemaps.yaml"
-    helm = terminal.spawn(
-        [helm4, "template", "shop", CHART, *post_renderer("apply-imagemaps", maps)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**helm4_env, "APPLY_IMAGEMAPS_LOG": str(log)},
-    )
-    _, err = helm.communicate(timeout=300)
+    env = {**helm4_env, "APPLY_IMAGEMAPS_LOG": str(log)}
+    code, _, err, terminal = _in_a_terminal(helm4, env, REPO / "examples/helm/imagemaps.yaml")
     recorder.check(1)
-    assert helm.returncode == 0, err
-    assert (terminal.close(), log.exists()) == ("", False)
+    assert code == 0, err
+    assert (terminal, log.exists()) == ("", False)
 
 
 # --- Helm 3 ------------------------------------------------------------------------------
@@ -128,18 +127,11 @@ def test_helm4_success_writes_nothing_more(
 def test_helm3_shows_the_reason_itself_and_only_once(
     helm3: Path, recorded_env: dict[str, str], recorder: Recorder
 ) -> None:
-    terminal = Terminal()
-    helm = terminal.spawn(
-        [helm3, "template", "shop", CHART, *post_renderer("apply-imagemaps", INVALID_MAPS)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=recorded_env,
-    )
-    _, err = helm.communicate(timeout=300)
+    code, _, err, terminal = _in_a_terminal(helm3, recorded_env, INVALID_MAPS)
     recorder.check(1)
-    assert helm.returncode == 1
+    assert code == 1
     assert all(line in _lines(err) for line in INVALID)
-    assert terminal.close() == ""  # no copy: Helm 3 prints stderr in its own error
+    assert terminal == ""  # no copy: Helm 3 prints stderr in its own error
 
 
 # --- --strict in each host ---------------------------------------------------------------
