@@ -238,15 +238,18 @@ def main_entry() -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(signum) is not signal.SIG_IGN:  # an ignored one stays ignored
             signal.signal(signum, signalled)
+    words = ""  # what escaped the run, said once its frames (and their memory) are freed
     try:
         code = _main(argv, session, echo)
     except MemoryError:
-        code = last_words("out of memory: the input needs more than this process may use")
+        code, words = 1, "out of memory: the input needs more than this process may use"
     except KeyboardInterrupt:  # only if the handler could not be installed
-        code = last_words("interrupted", EXIT_SIGINT)
+        code, words = EXIT_SIGINT, "interrupted"
     except Exception as error:
         message = " ".join(str(error).split())[:500]
-        code = last_words(f"internal error: {type(error).__name__}: {message} ({REPORT})")
+        code, words = 1, f"internal error: {type(error).__name__}: {message} ({REPORT})"
+    if words:
+        last_words(words, code)
     # The run is over and its output written: a signal from now on changes nothing (and
     # Python's own shutdown would put the default action back, dying by the signal).
     for signum in (signal.SIGINT, signal.SIGTERM):

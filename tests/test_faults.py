@@ -379,13 +379,15 @@ def _imported_size() -> int:
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_memory_limit(setup: Setup, jobs: int) -> None:
-    """`ulimit -v` from just above what the imports take, then in steps of 1 MiB across
-    where this input runs out (about 11-13 MiB more: composing, in a worker, redoing its
-    chunk, writing), and 300 MB: each run gives the whole output and exit 0, or one
-    `[error]` line, nothing on stdout, exit 1."""
+    """`ulimit -v` from just above what the imports take in steps of 0.5 MiB (where reading
+    the input runs out, and the last words must still find memory: they are said once the
+    run's frames are freed), then in steps of 1 MiB across where this input runs out (about
+    11-13 MiB more: composing, in a worker, redoing its chunk, writing), and 300 MB: each
+    run gives the whole output and exit 0, or one `[error]` line, nothing on stdout, exit 1."""
     case = setup.large[jobs]
     base = _imported_size()
-    limits = [base + extra * MiB for extra in (4, 10, 11, 12, 13)] + [300 * MiB]
+    extras = [n / 2 for n in range(2, 10)] + [10, 11, 12, 13]
+    limits = [base + int(extra * MiB) for extra in extras] + [300 * MiB]
     codes = []
     for limit in limits:
         ran = _run(
