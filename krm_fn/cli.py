@@ -1,11 +1,11 @@
 """The command line: `apply-imagemaps [--imagemaps FILE]... [--strict] [CONFIG_FILE]`.
 
-Only this module touches stdin, stdout, stderr, files named on the command line and the
-exit status (SPEC §1). Every byte goes through one write path (`_Sink`), which writes all of
-it or fails; every input is read through one read path (`read_bounded`), which stops at the
-input limit. What cannot be done ends in one `[error]` line on stderr and exit 1; the
-console script's guard (`main_entry`) turns anything else that escapes, and SIGINT and
-SIGTERM, into one line and a non-zero exit, never a traceback.
+Only this module touches stdin, stdout, stderr, the environment, the process's settings and
+the exit status (SPEC §1); it reads through `krm_fn.inputs` and writes through
+`krm_fn.sink`. What cannot be done ends in one `[error]` line on stderr and exit 1; a failed
+run's error lines are also copied where a host that hides stderr cannot lose them
+(`krm_fn.echo`). The console script's guard (`main_entry`) turns anything else that
+escapes, and SIGINT and SIGTERM, into one line and a non-zero exit, never a traceback.
 
 The run itself (`krm_fn.pipeline`, PyYAML) is imported only when it is needed, inside the
 guard, so an interrupt during that import is handled like any other.
@@ -13,140 +13,33 @@ guard, so an interrupt during that import is handled like any other.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple, TextIO
 
-if TYPE_CHECKING:
-    from types import FrameType
+from krm_fn import parallel
+from krm_fn.arguments import HELP, USAGE, Arguments, UsageError, parse_args
+from krm_fn.echo import HELM_PLUGIN_ENV, LOG_ENV, Echo
+from krm_fn.inputs import MAX_INPUT, MAX_INPUT_ENV, parse_size, read_file, read_stream
+from krm_fn.sink import Failure, Sink
 
+if TYPE_CHECKING:
     from krm_fn.pipeline import ConfigFile, Output
 
-__all__ = ["MAX_INPUT", "MAX_INPUT_ENV", "main", "main_entry", "parse_args", "read_bounded"]
+# parse_args, Arguments and UsageError are krm_fn.arguments'; named here too for the host
+# tests, which read a host's command line as this module does.
+__all__ = ["Arguments", "UsageError", "main", "main_entry", "parse_args"]
 
-
-USAGE = "usage: apply-imagemaps [-h] [--imagemaps FILE] [--strict] [CONFIG_FILE]\n"
-HELP = (
-    USAGE
-    + """
-Rewrite container images in Kubernetes manifests from Tilt ImageMaps. Reads a KRM
-ResourceList or a YAML stream on stdin and writes it back on stdout.
-
-positional arguments:
-  CONFIG_FILE       the same as --imagemaps CONFIG_FILE (kustomize exec plugin protocol)
-
-options:
-  -h, --help        show this help message and exit
-  --imagemaps FILE  YAML file with ImageMaps (any accepted config shape); repeatable
-  --strict          unused ImageMaps and images that do not parse are errors, not warnings
-
-environment:
-  APPLY_IMAGEMAPS_MAX_INPUT  the most bytes read from stdin or from any one file
-                             (default 256M; K, M and G are powers of 1024)
-  APPLY_IMAGEMAPS_JOBS       processes a long stream is shared out among (1: no others)
-"""
-)
-
-MAX_INPUT_ENV = "APPLY_IMAGEMAPS_MAX_INPUT"
-MAX_INPUT = 256 * 2**20  # bytes, by default, from stdin and from each file
-_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-_CHUNK = 2**20  # bytes asked for at a time from a pipe or device
+PACKAGE = "apply-imagemaps"  # the distribution, for --version
 REPORT = 'please report this: see "Reporting problems" in the README'
 # Exit statuses besides 0 (success) and 1 (an error).
 EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM = 2, 130, 143
 
 
-class UsageError(ValueError):
-    """A command line that does not fit USAGE."""
-
-
-class Failure(Exception):
-    """What ends a run with one `[error]` line on stderr and exit 1 (its message)."""
-
-
-class InputTooLarge(OSError):
-    """More than the input limit to read; its `strerror` says so and how to raise it."""
-
-    def __init__(self, limit: int) -> None:
-        import errno
-
-        super().__init__(
-            errno.EFBIG,
-            f"larger than the input limit of {format_size(limit)} "
-            f"(raise it with {MAX_INPUT_ENV}, e.g. {MAX_INPUT_ENV}={_spelled(2 * limit)})",
-        )
-
-
-class Arguments(NamedTuple):
-    paths: list[str]  # config files, in order: every --imagemaps, then CONFIG_FILE
-    strict: bool
-    help: bool
-
-
-def parse_args(argv: Sequence[str]) -> Arguments:
-    """The command line, parsed by hand: argparse's import and set-up would be a tenth of
-    a small run's time. `--imagemaps=FILE` and `--` work as in argparse; abbreviated
-    options do not."""
-    imagemaps: list[str] = []
-    positional: list[str] = []
-    strict = False
-    args = iter(argv)
-    for arg in args:
-        if arg == "--":
-            positional.extend(args)
-        elif arg in ("-h", "--help"):
-            return Arguments([], strict=False, help=True)
-        elif arg == "--strict":
-            strict = True
-        elif arg == "--imagemaps":
-            value = next(args, None)
-            if value is None or (value.startswith("-") and value != "-"):
-                raise UsageError("argument --imagemaps: expected one argument")
-            imagemaps.append(value)
-        elif arg.startswith("--imagemaps="):
-            imagemaps.append(arg.removeprefix("--imagemaps="))
-        elif arg.startswith("-") and arg != "-":
-            raise UsageError(f"unrecognized arguments: {arg}")
-        else:
-            positional.append(arg)
-    if len(positional) > 1:
-        raise UsageError(f"unrecognized arguments: {' '.join(positional[1:])}")
-    return Arguments([*imagemaps, *positional], strict, help=False)
-
-
-# --- sizes -------------------------------------------------------------------------------
-
-
-def parse_size(text: str) -> int:
-    """`1048576`, `512K`, `512M`, `1G` (also `512MB`, `512MiB`; powers of 1024) in bytes."""
-    value = text.strip().upper().removesuffix("B").removesuffix("I")
-    unit = value[-1:] if value[-1:] in _UNITS else ""
-    digits = value.removesuffix(unit).strip()
-    if not (digits.isascii() and digits.isdigit()) or int(digits) == 0:
-        raise ValueError(text)
-    return int(digits) * _UNITS[unit]
-
-
-def format_size(size: int) -> str:
-    for unit, name in ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
-        if size >= unit and size % unit == 0:
-            return f"{size // unit} {name}"
-    return f"{size} bytes"
-
-
-def _spelled(size: int) -> str:
-    """A size as `parse_size` reads it, as short as it goes: 512M."""
-    for unit in "TGMK":
-        if size % _UNITS[unit] == 0:
-            return f"{size // _UNITS[unit]}{unit}"
-    return str(size)
-
-
-def max_input() -> int:
+def max_input(environ: Mapping[str, str]) -> int:
     """The input limit: `APPLY_IMAGEMAPS_MAX_INPUT`, or `MAX_INPUT`."""
-    value = os.environ.get(MAX_INPUT_ENV, "")
+    value = environ.get(MAX_INPUT_ENV, "")
     if not value.strip():
         return MAX_INPUT
     try:
@@ -158,169 +51,72 @@ def max_input() -> int:
         ) from None
 
 
-# --- the read path -----------------------------------------------------------------------
+def helm_plugin() -> str:
+    """The Helm 4 plugin's directory inside the installed package."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "helm-plugin")
 
 
-def read_bounded(fd: int, limit: int) -> bytes:
-    """Everything up to end of file on `fd`, or InputTooLarge once more than `limit` bytes
-    have come: a regular file by its size (one read), a pipe, FIFO or device in chunks, so
-    an endless one (`/dev/zero`) costs at most `limit` bytes. A non-blocking `fd` is waited
-    on; other errors are OSError."""
-    import stat
+def version() -> str:
+    from importlib import metadata
 
-    info = os.fstat(fd)
-    if stat.S_ISDIR(info.st_mode):
-        import errno
-
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
-    regular = stat.S_ISREG(info.st_mode)
-    if regular and info.st_size > limit:
-        raise InputTooLarge(limit)
-    chunks: list[bytes] = []
-    total = 0
-    while True:
-        want = max(info.st_size + 1 - total, _CHUNK) if regular else _CHUNK
-        try:
-            chunk = os.read(fd, min(want, limit + 1 - total))
-        except BlockingIOError:
-            _wait(fd, writing=False)
-            continue
-        if not chunk:
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        total += len(chunk)
-        if total > limit:
-            raise InputTooLarge(limit)
-        chunks.append(chunk)
-
-
-def _read_stream(stream: IO[bytes], limit: int) -> bytes:
-    """`read_bounded` for a stream without a file descriptor (a test's BytesIO)."""
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise InputTooLarge(limit)
-    return data
-
-
-def read_file(path: str, limit: int) -> bytes:
-    """A file named on the command line or in a config, bounded; OSError otherwise."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     try:
-        return read_bounded(fd, limit)
-    finally:
-        os.close(fd)
-
-
-def _wait(fd: int, writing: bool) -> None:
-    """Until a non-blocking `fd` is ready (EAGAIN is neither success nor failure)."""
-    import select
-
-    if writing:
-        select.select([], [fd], [])
-    else:
-        select.select([fd], [], [])
-
-
-# --- the write path ----------------------------------------------------------------------
-
-
-class _Sink:
-    """stdout or stderr: all of a text written or Failure. A real stream is written with
-    os.write on its file descriptor, looping over partial writes and waiting out EAGAIN;
-    a stream without one (a test's BytesIO or StringIO) through its write(), whose return
-    value is checked the same way. `None` is a stream that is closed (`>&-`)."""
-
-    def __init__(self, name: str, stream: IO[bytes] | IO[str] | None) -> None:
-        self.name = name
-        self.stream = stream
-        self.fd: int | None = None
-        self.encoding = "utf-8"
-        self.mid_line = False  # a write stopped (failed, or a signal came) inside a line
-        if stream is not None:
-            try:
-                self.fd = stream.fileno()
-            except (AttributeError, OSError, ValueError):
-                self.fd = None
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()  # nothing of its own may be left in its buffer
-            self.encoding = getattr(stream, "encoding", None) or "utf-8"
-
-    @property
-    def closed(self) -> bool:
-        return self.stream is None
-
-    def write(self, data: bytes | str) -> None:
-        if not data:
-            return
-        if self.stream is None:
-            raise Failure(f"cannot write to {self.name}: it is closed")
-        try:
-            if self.fd is not None:
-                raw = (
-                    data.encode(self.encoding, "backslashreplace")
-                    if isinstance(data, str)
-                    else data
-                )
-                self._write_fd(self.fd, raw)
-            else:
-                self._write_stream(self.stream, data)
-        except OSError as err:
-            raise Failure(f"cannot write to {self.name}: {err.strerror or err}") from None
-
-    def _write_fd(self, fd: int, data: bytes) -> None:
-        view = memoryview(data)
-        written = 0
-        while written < len(data):
-            try:
-                count = os.write(fd, view[written:])
-                if count == 0:  # not an error, but no progress either
-                    raise OSError(0, "nothing written")
-                written += count
-                self.mid_line = data[written - 1] != 0x0A  # "\n"
-            except BlockingIOError:
-                _wait(fd, writing=True)
-            except OSError as err:
-                raise Failure(
-                    f"cannot write to {self.name}: {err.strerror or err} "
-                    f"({written} of {len(data)} bytes written)"
-                ) from None
-
-    def _write_stream(self, stream: IO[bytes] | IO[str], data: bytes | str) -> None:
-        written = 0
-        while written < len(data):
-            count = stream.write(data[written:])  # type: ignore[arg-type]
-            if not count:
-                unit = "bytes" if isinstance(data, bytes) else "characters"
-                done = f"{written} of {len(data)} {unit}"
-                raise Failure(f"cannot write to {self.name}: nothing written ({done})")
-            written += count
-            self.mid_line = data[written - 1] not in ("\n", 0x0A)
-        stream.flush()
-
-    def line(self, text: str) -> None:
-        """One diagnostic line, best effort: a stderr that fails has nowhere to say so."""
-        with contextlib.suppress(Failure):
-            self.write(("\n" if self.mid_line else "") + text + "\n")
-
-
-# The process's own stderr once `main_entry` runs: one sink, so that a signal's line knows
-# whether it comes in the middle of one.
-_STDERR: _Sink | None = None
-
-
-def _real_stdout() -> IO[bytes] | None:
-    return None if sys.stdout is None else getattr(sys.stdout, "buffer", None)
+        return f"{PACKAGE} {metadata.version(PACKAGE)}"
+    except metadata.PackageNotFoundError:
+        raise Failure(f"no version: the {PACKAGE} package is not installed") from None
 
 
 # --- the run -----------------------------------------------------------------------------
 
 
 def run(
-    data: bytes, files: Sequence[ConfigFile], strict: bool, read: Callable[[str], bytes]
+    data: bytes,
+    files: Sequence[ConfigFile],
+    strict: bool,
+    read: Callable[[str], bytes],
+    workers: parallel.Workers,
 ) -> Output:
     """`krm_fn.pipeline.run`, imported on first use (see the module docstring)."""
     from krm_fn import pipeline
 
-    return pipeline.run(data, files, strict=strict, read=read)
+    return pipeline.run(data, files, strict=strict, read=read, workers=workers)
+
+
+class _Session(NamedTuple):
+    """One run of the program: its streams, its settings and workers, and the error lines
+    it has written to stderr so far (for `Echo`)."""
+
+    stdin: BinaryIO | None
+    out: Sink
+    err: Sink
+    environ: Mapping[str, str]
+    workers: parallel.Workers
+    errors: list[str]
+
+    @classmethod
+    def start(
+        cls,
+        stdin: BinaryIO | None,
+        stdout: BinaryIO | None,
+        stderr: TextIO | None,
+        environ: Mapping[str, str],
+    ) -> _Session:
+        """A session on these streams (None: the process's own) and settings."""
+        return cls(
+            stdin,
+            Sink("stdout", stdout if stdout is not None else _real_stdout()),
+            Sink("stderr", stderr if stderr is not None else sys.stderr),
+            environ,
+            parallel.Workers(parallel.jobs(environ.get(parallel.ENV, ""))),
+            [],
+        )
+
+    @property
+    def log(self) -> str:
+        return self.environ.get(LOG_ENV, "")
+
+    def error(self, text: str) -> None:
+        self.errors.append(text)
+        self.err.line(text)
 
 
 def main(
@@ -328,37 +124,49 @@ def main(
     stdin: BinaryIO | None = None,
     stdout: BinaryIO | None = None,
     stderr: TextIO | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> int:
     """Run once; returns the exit status (0 ok, 1 error results or a failed read or write,
-    2 usage). `stdin`, `stdout`, `stderr` default to the process's own (None when closed)."""
-    err = _Sink("stderr", stderr) if stderr is not None else _STDERR or _Sink("stderr", sys.stderr)
-    out = _Sink("stdout", stdout if stdout is not None else _real_stdout())
+    2 usage). `stdin`, `stdout`, `stderr` default to the process's own (None when closed);
+    `environ` holds the settings (none by default: the console script passes its own)."""
+    session = _Session.start(stdin, stdout, stderr, {} if environ is None else environ)
+    return _main(sys.argv[1:] if argv is None else argv, session, Echo(session.log))
+
+
+def _main(argv: Sequence[str], session: _Session, echo: Echo) -> int:
     try:
-        return _main(sys.argv[1:] if argv is None else argv, stdin, out, err)
+        code = _run(argv, session)
     except Failure as failure:
-        err.line(f"[error] {failure}")
-        return 1
+        session.error(f"[error] {failure}")
+        code = 1
+    if code:
+        echo.failed(session.errors, argv, code, session.err)
+    return code
 
 
-def _main(argv: Sequence[str], stdin: BinaryIO | None, out: _Sink, err: _Sink) -> int:
+def _run(argv: Sequence[str], session: _Session) -> int:
+    out, err = session.out, session.err
     try:
         args = parse_args(argv)
     except UsageError as usage:
-        err.write(f"{USAGE}apply-imagemaps: error: {usage}\n")
+        lines = [USAGE.rstrip("\n"), f"apply-imagemaps: error: {usage}"]
+        session.errors.extend(lines)
+        err.write("".join(f"{line}\n" for line in lines))
         return EXIT_USAGE
-    if args.help:
-        out.write(HELP.encode())
+    if args.help or args.version or args.helm_plugin:
+        shown = HELP if args.help else f"{version() if args.version else helm_plugin()}\n"
+        out.write(shown.encode())
         return 0
     if out.closed:  # before any work: nothing it does could be written
         raise Failure("cannot write to stdout: it is closed")
-    limit = max_input()
+    limit = max_input(session.environ)
     files = []
     for path in args.paths:
         try:
             files.append((path, read_file(path, limit)))
         except OSError as error:
             raise Failure(f"cannot read ImageMaps file {path}: {error.strerror or error}") from None
-    data = _read_stdin(stdin, limit)
+    data = _read_stdin(session.stdin, limit)
     from krm_fn.pipeline import ConfigFile
 
     output = run(
@@ -366,12 +174,15 @@ def _main(argv: Sequence[str], stdin: BinaryIO | None, out: _Sink, err: _Sink) -
         [ConfigFile(path, text) for path, text in files],
         strict=args.strict,
         read=lambda path: read_file(path, limit),
+        workers=session.workers,
     )
+    errors = [str(result) for result in output.results if result.severity == "error"]
+    session.errors.extend(errors)
     if not output.krm:  # one write: thousands of info lines are common on a large render
         err.write("".join(f"{result}\n" for result in output.results))
-    elif output.exit_code:
-        errors = sum(1 for r in output.results if r.severity == "error")
-        err.write(f"apply-imagemaps: {errors} error(s); see the ResourceList's results\n")
+    elif errors:  # kustomize shows stderr, never the ResourceList's results
+        summary = f"apply-imagemaps: {len(errors)} error(s); see the ResourceList's results"
+        err.write("".join(f"{line}\n" for line in [*errors, summary]))
     out.write(output.stdout)
     return output.exit_code
 
@@ -381,66 +192,70 @@ def _read_stdin(stdin: BinaryIO | None, limit: int) -> bytes:
     if stream is None:
         raise Failure("cannot read stdin: it is closed")
     try:
-        try:
-            fd = stream.fileno()
-        except (AttributeError, OSError, ValueError):
-            return _read_stream(stream, limit)
-        return read_bounded(fd, limit)
+        return read_stream(stream, limit)
     except OSError as error:
         raise Failure(f"cannot read stdin: {error.strerror or error}") from None
+
+
+def _real_stdout() -> IO[bytes] | None:
+    return None if sys.stdout is None else getattr(sys.stdout, "buffer", None)
 
 
 # --- the console script ------------------------------------------------------------------
 
 
 def main_entry() -> None:
-    """Console script entry point: `main` under a guard. SIGINT and SIGTERM end the run at
-    once with one line and exit 130 or 143 (workers are stopped first); MemoryError and any
-    other exception that escapes become one line and exit 1."""
+    """Console script entry point: the process's settings, then `main` under a guard.
+    SIGINT and SIGTERM end the run at once with one line and exit 130 or 143 (workers are
+    stopped first); MemoryError and any other exception that escapes become one line and
+    exit 1. A failed run's lines are copied to the log and, under Helm 4, to the terminal
+    (`Echo`)."""
+    import gc
     import signal
 
-    global _STDERR
-    err = _STDERR = _Sink("stderr", sys.stderr)
+    # A run is short and makes no garbage cycles (a golden test checks it), while its node
+    # trees are large: the cyclic collector would only walk them again and again.
+    gc.disable()
+    session = _Session.start(None, None, None, os.environ)
+    echo = Echo(session.log, terminal=HELM_PLUGIN_ENV in os.environ)
+    argv = sys.argv[1:]
+
+    def last_words(message: str, code: int = 1) -> int:
+        """The one line a run ends with, and its copies; no signal interrupts it."""
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
+        session.error(f"[error] {message}")
+        echo.failed(session.errors, argv, code, session.err)
+        return code
+
+    def signalled(signum: int, frame: object) -> None:
+        """SIGINT or SIGTERM: stop the workers, say so, and exit now, whatever was running
+        (an exception could be swallowed where it landed, or leave half a write as a
+        success)."""
+        for ignored in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(ignored, signal.SIG_IGN)
+        session.workers.stop()
+        if signum == signal.SIGINT:
+            os._exit(last_words("interrupted", EXIT_SIGINT))
+        os._exit(last_words("terminated", EXIT_SIGTERM))
+
     for signum in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(signum) is not signal.SIG_IGN:  # an ignored one stays ignored
-            signal.signal(signum, lambda signum, frame: _signalled(err, signum, frame))
+            signal.signal(signum, signalled)
+    words = ""  # what escaped the run, said once its frames (and their memory) are freed
     try:
-        code = main()
+        code = _main(argv, session, echo)
     except MemoryError:
-        code = _last_words(err, "out of memory: the input needs more than this process may use")
+        code, words = 1, "out of memory: the input needs more than this process may use"
     except KeyboardInterrupt:  # only if the handler could not be installed
-        code = _last_words(err, "interrupted", EXIT_SIGINT)
+        code, words = EXIT_SIGINT, "interrupted"
     except Exception as error:
         message = " ".join(str(error).split())[:500]
-        name = type(error).__name__
-        code = _last_words(err, f"internal error: {name}: {message} ({REPORT})")
+        code, words = 1, f"internal error: {type(error).__name__}: {message} ({REPORT})"
+    if words:
+        last_words(words, code)
     # The run is over and its output written: a signal from now on changes nothing (and
     # Python's own shutdown would put the default action back, dying by the signal).
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, signal.SIG_IGN)
     raise SystemExit(code)
-
-
-def _last_words(err: _Sink, message: str, code: int = 1) -> int:
-    """The one line a run ends with; no signal interrupts it."""
-    import signal
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_IGN)
-    err.line(f"[error] {message}")
-    return code
-
-
-def _signalled(err: _Sink, signum: int, frame: FrameType | None) -> None:
-    """SIGINT or SIGTERM: stop the workers, say so, and exit now, whatever was running (an
-    exception could be swallowed where it landed, or leave half a write as a success)."""
-    import signal
-
-    for ignored in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(ignored, signal.SIG_IGN)
-    stop_workers = getattr(sys.modules.get("krm_fn.parallel"), "stop_workers", None)
-    if stop_workers is not None:  # only if a run has started
-        stop_workers()
-    interrupt = signum == signal.SIGINT
-    _last_words(err, "interrupted" if interrupt else "terminated")
-    os._exit(EXIT_SIGINT if interrupt else EXIT_SIGTERM)

@@ -23,7 +23,6 @@ literal prefix, a list of kinds) run on Python's `re`: they mean the same in bot
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
@@ -99,23 +98,16 @@ class _RE2:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-@functools.cache
-def _re2_options() -> Any:
-    import re2  # google-re2
-
-    options = re2.Options()
-    options.log_errors = False  # RE2 would log each bad pattern on stderr
-    options.never_capture = True  # only "does it match": no submatch tracking
-    return options
-
-
 def compile_re2(text: str) -> Regexp:
     """Compile a pattern as Go's `regexp.Compile` would. Raises PatternError with RE2's
     message. Imports RE2 on first use: a run with no regex of the user's never loads it."""
     import re2  # google-re2
 
+    options = re2.Options()
+    options.log_errors = False  # RE2 would log each bad pattern on stderr
+    options.never_capture = True  # only "does it match": no submatch tracking
     try:
-        regexp = re2.compile(_SURROGATE.sub("\ufffd", text), _re2_options())
+        regexp = re2.compile(_SURROGATE.sub("\ufffd", text), options)
     except re2.error as err:
         message = err.args[0] if err.args else err
         raise PatternError(
@@ -243,9 +235,9 @@ def _catalog_regexp(text: str) -> Regexp:
     return re.compile(text[:-1] + r"\Z" if text.endswith("$") else text)
 
 
-@functools.cache
 def catalog() -> tuple[Locator, ...]:
-    """The catalog, compiled once (its entries are tested to be valid)."""
+    """The catalog, compiled (its entries are tested to be valid): once per run, by the run
+    that uses it."""
     locators, problems = compile_locators(CATALOG, "catalog", _catalog_regexp)
     assert not problems, problems
     return tuple(locators)

@@ -34,8 +34,8 @@ _MIXED_LIST = (
 
 
 class Workers(Protocol):
-    """What shares a stream's documents out among processes: `krm_fn.parallel`'s two
-    functions (the default), or an object with the same two methods."""
+    """What shares a stream's documents out among processes: a `krm_fn.parallel.Workers`
+    (one process by default), or an object with the same two methods."""
 
     def split(self, items: Sequence[_T], size: Callable[[_T], int]) -> list[Sequence[_T]]: ...
 
@@ -57,7 +57,7 @@ class _Chunk(NamedTuple):
 class Stream:
     """A stream's documents, and what the run learns of them: which are ImageMap config
     (left out of the output), the nodes composed to find out, and the output's pieces.
-    `workers` share the documents out (`parallel` when None)."""
+    `workers` share the documents out (one process when None)."""
 
     krm = False
     problems: Sequence[Result] = ()
@@ -65,7 +65,7 @@ class Stream:
 
     def __init__(self, bom: str, docs: list[Document], workers: Workers | None = None) -> None:
         self.bom, self.docs = bom, docs
-        self.workers: Workers = parallel if workers is None else workers
+        self.workers: Workers = parallel.Workers() if workers is None else workers
         # documents composed to look for config, kept for the main pass (few, and small;
         # and those before the last of them whose Helm 4 file is needed to count its own)
         self.composed: dict[int, Node | None] = {}

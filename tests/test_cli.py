@@ -1,19 +1,37 @@
-"""The entry point: real stdin, stdout and exit status; usage errors."""
+"""The entry point (krm_fn.cli): real stdin, stdout and exit status; usage errors; the
+version and the Helm plugin's place; what a failed run reports on stderr, in the log file
+(APPLY_IMAGEMAPS_LOG) and, under Helm 4, on the terminal."""
 
 from __future__ import annotations
 
+import io
+import os
+import re
+import signal
 import subprocess
 import sys
+import time
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-from krm_fn.cli import USAGE, Arguments, parse_args
+from krm_fn import cli
+from krm_fn.arguments import USAGE
 from krm_fn.pipeline import ConfigFile
-from tests.conftest import imagemap, run_fn
+from tests.conftest import imagemap, run_cli, run_fn
+from tests.hosts.hostlib import INVALID_MAPS, find_tool
 from tests.oracle import checked_run
+from tests.terminal import Terminal
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "basic"
+# What a run with INVALID_MAPS says on stderr, and so in every copy.
+INVALID = [
+    f"[error] tilt.dev/v1alpha1/ImageMap/frontend spec.selecter (in {INVALID_MAPS}): unknown "
+    'field "selecter"; did you mean "selector"?',
+    f"[error] tilt.dev/v1alpha1/ImageMap/frontend spec.selector (in {INVALID_MAPS}): required "
+    "field is missing",
+]
 
 
 def test_python_dash_m_runs_the_example() -> None:
@@ -28,25 +46,6 @@ def test_python_dash_m_runs_the_example() -> None:
     assert b"image: prom/statsd-exporter:v0.26.0   # not ours: left alone\n" in proc.stdout
     maps = ConfigFile("imagemaps.yaml", (EXAMPLE / "imagemaps.yaml").read_bytes())
     assert proc.stdout == checked_run((EXAMPLE / "resources.yaml").read_bytes(), [maps]).stdout
-
-
-@pytest.mark.parametrize(
-    ("argv", "expected"),
-    [
-        ([], Arguments([], strict=False, help=False)),
-        (["--strict"], Arguments([], strict=True, help=False)),
-        (["c.yaml"], Arguments(["c.yaml"], strict=False, help=False)),
-        (
-            ["c.yaml", "--imagemaps", "a.yaml", "--imagemaps=b.yaml", "--strict"],
-            Arguments(["a.yaml", "b.yaml", "c.yaml"], strict=True, help=False),
-        ),
-        (["--", "--strict"], Arguments(["--strict"], strict=False, help=False)),
-        (["--imagemaps", "-"], Arguments(["-"], strict=False, help=False)),
-        (["--strict", "-h", "--bogus"], Arguments([], strict=False, help=True)),
-    ],
-)
-def test_command_line(argv: list[str], expected: Arguments) -> None:
-    assert parse_args(argv) == expected
 
 
 @pytest.mark.parametrize(
@@ -95,3 +94,135 @@ def test_stream_error_writes_nothing(tmp_path: Path) -> None:
 def test_empty_input_gives_empty_output() -> None:
     assert run_fn("") == run_fn("")
     assert run_fn("").stdout == ""
+
+
+def test_version_is_the_installed_distributions() -> None:
+    run = run_cli("", "--version")[0]
+    assert run == type(run)(f"apply-imagemaps {metadata.version('apply-imagemaps')}\n", "", 0)
+
+
+def test_helm_plugin_is_the_packages_own_directory() -> None:
+    run = run_cli("", "--helm-plugin")[0]
+    assert (run.exit_code, run.stderr) == (0, "")
+    path = Path(run.stdout.removesuffix("\n"))
+    assert path.is_absolute() and run.stdout.endswith("\n") and "\n" not in str(path)
+    assert path.parts[-2:] == ("krm_fn", "helm-plugin")
+    assert path.parent == Path(cli.__file__).resolve().parent
+
+
+def test_settings_come_from_the_environment_given() -> None:
+    """`main` reads no environment of its own: the console script passes os.environ."""
+    err = io.StringIO()
+    code = cli.main(
+        [], io.BytesIO(b"a: 1\n"), io.BytesIO(), err, {"APPLY_IMAGEMAPS_MAX_INPUT": "2"}
+    )
+    assert code == 1
+    assert err.getvalue().startswith("[error] cannot read stdin: larger than the input limit")
+
+
+RESOURCE_LIST = """\
+apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+  - {apiVersion: v1, kind: Pod, metadata: {name: p}, spec: {containers: [{name: c, image: app}]}}
+functionConfig:
+  apiVersion: tilt.dev/v1alpha1
+  kind: ImageMap
+  metadata: {name: frontend}
+  spec: {selecter: example.com/shop/frontend}
+  status: {image: localhost:5000/frontend:tilt-1}
+"""
+
+
+def test_krm_mode_errors_are_on_stderr_too() -> None:
+    """kustomize shows a KRM function's stderr, never the ResourceList's results: the error
+    results are there in stream mode's form, then how many there were."""
+    out = run_fn(RESOURCE_LIST)
+    assert out.exit_code == 1 and "kind: ResourceList" in out.stdout
+    assert out.stderr.splitlines() == [
+        line.replace(f" (in {INVALID_MAPS})", "") for line in INVALID
+    ] + ["apply-imagemaps: 2 error(s); see the ResourceList's results"]
+    warned = run_fn(RESOURCE_LIST.replace("selecter: example.com/shop/frontend", "selector: x"))
+    assert (warned.exit_code, warned.stderr) == (0, "")  # warnings stay in the results
+
+
+# --- the console script's copies of a failure ---------------------------------------------
+
+
+def _console(
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    terminal: Terminal | None = None,
+    stdin: Path = EXAMPLE / "resources.yaml",
+) -> tuple[int, str]:
+    """The console script's exit status and stderr (in `terminal`, when given)."""
+    tool = find_tool("apply-imagemaps")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("APPLY_", "HELM_"))}
+    popen = {
+        "stdin": stdin.open("rb"),
+        "stdout": subprocess.DEVNULL,
+        "stderr": subprocess.PIPE,
+        "env": {**environ, **(env or {})},
+    }
+    with popen["stdin"]:  # type: ignore[attr-defined]
+        if terminal is None:
+            proc = subprocess.Popen([tool, *args], **popen)  # type: ignore[call-overload]
+        else:
+            proc = terminal.spawn([tool, *args], **popen)
+        _, err = proc.communicate(timeout=60)
+    return proc.returncode, err.decode()
+
+
+def test_a_failed_run_is_appended_to_the_log(tmp_path: Path) -> None:
+    log = tmp_path / "logs" / "apply-imagemaps.log"
+    log.parent.mkdir()
+    env = {"APPLY_IMAGEMAPS_LOG": str(log)}
+    assert _console("--imagemaps", INVALID_MAPS, env=env) == (1, "".join(f"{e}\n" for e in INVALID))
+    assert _console("--imagemaps", EXAMPLE / "imagemaps.yaml", env=env)[0] == 0  # not logged
+    assert _console("--bogus", env=env)[0] == 2
+    first, *lines = log.read_text().splitlines()
+
+    def heading(command: str, code: int) -> str:
+        return (
+            rf"--- \S+ {re.escape(command)} \(pid \d+, in {re.escape(os.getcwd())}\): exit {code}"
+        )
+
+    assert re.fullmatch(heading(f"apply-imagemaps --imagemaps {INVALID_MAPS}", 1), first)
+    assert lines[:2] == INVALID
+    assert re.fullmatch(heading("apply-imagemaps --bogus", 2), lines[2])
+    assert lines[3:] == [
+        *USAGE.splitlines(),
+        "apply-imagemaps: error: unrecognized arguments: --bogus",
+    ]
+
+
+def test_under_helm_a_failed_run_reaches_the_terminal() -> None:
+    """Helm 4 runs its plugins with HELM_PLUGIN_NAME set, and drops their stderr."""
+    terminal = Terminal()
+    helm = {"HELM_PLUGIN_NAME": "apply-imagemaps"}
+    assert _console("--imagemaps", INVALID_MAPS, env=helm, terminal=terminal)[0] == 1
+    assert _console("--imagemaps", EXAMPLE / "imagemaps.yaml", env=helm, terminal=terminal)[0] == 0
+    assert _console("--imagemaps", INVALID_MAPS, terminal=terminal)[0] == 1  # not under Helm
+    assert terminal.close() == "".join(f"{e}\n" for e in INVALID)
+
+
+def test_a_signal_is_a_failure_reported_everywhere(tmp_path: Path) -> None:
+    """SIGTERM while the run waits for its input: the line on stderr, the terminal, the log."""
+    log = tmp_path / "apply-imagemaps.log"
+    terminal = Terminal()
+    read_end, write_end = os.pipe()  # an input that never ends
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("APPLY_", "HELM_"))} | {
+        "APPLY_IMAGEMAPS_LOG": str(log),
+        "HELM_PLUGIN_NAME": "apply-imagemaps",
+    }
+    proc = terminal.spawn(
+        [find_tool("apply-imagemaps")], stdin=read_end, stderr=subprocess.PIPE, env=env
+    )
+    os.close(read_end)
+    time.sleep(1)  # in its read of stdin by then
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    os.close(write_end)
+    assert (proc.returncode, err) == (143, b"[error] terminated\n")
+    assert terminal.close() == "[error] terminated\n"
+    assert log.read_text().splitlines()[1:] == ["[error] terminated"]

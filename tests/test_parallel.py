@@ -4,12 +4,13 @@ one process, and a failed worker's chunk done again by the parent."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import pytest
 
 from krm_fn import parallel
-from krm_fn.pipeline import ConfigFile, run
+from krm_fn.pipeline import ConfigFile, Output, run
 from krm_fn.results import FileRef
 from tests.conftest import corpus_file, imagemap
 from tests.oracle import checked_run
@@ -18,31 +19,28 @@ PARENT = os.getpid()
 KNATIVE = "knative.dev/serving"
 
 
-@pytest.fixture
-def jobs(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Set APPLY_IMAGEMAPS_JOBS, and let any text of 1 character or more have a process."""
+@pytest.fixture(autouse=True)
+def short_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any text of 1 character or more is worth a process."""
     monkeypatch.setattr(parallel, "MIN_CHUNK", 1)
-
-    def set_jobs(count: int | str) -> None:
-        monkeypatch.setenv(parallel.ENV, str(count))
-
-    return set_jobs
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [("1", 1), ("3", 3), ("0", 1), ("two", 1), (" 2 ", 2)]
+    ("setting", "expected"), [("1", 1), ("3", 3), ("0", 1), ("two", 1), (" 2 ", 2), ("-2", 1)]
 )
-def test_jobs_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, value: str, expected: int
-) -> None:
-    monkeypatch.setenv(parallel.ENV, value)
-    assert parallel.jobs() == expected
+def test_jobs_from_a_setting(setting: str, expected: int) -> None:
+    assert parallel.jobs(setting) == expected
 
 
-def test_jobs_by_default_are_the_usable_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(parallel.ENV, raising=False)
+@pytest.mark.parametrize("setting", ["", "  "])
+def test_jobs_by_default_are_the_usable_cpus(setting: str) -> None:
     cpus = len(os.sched_getaffinity(0))
-    assert parallel.jobs() == min(cpus, parallel.MAX_JOBS)
+    assert parallel.jobs(setting) == min(cpus, parallel.MAX_JOBS)
+
+
+def test_a_pool_has_at_least_one_process() -> None:
+    assert [parallel.Workers(n).jobs for n in (-1, 0, 1, 5)] == [1, 1, 1, 5]
+    assert parallel.Workers().jobs == 1
 
 
 @pytest.mark.parametrize(
@@ -55,21 +53,22 @@ def test_jobs_by_default_are_the_usable_cpus(monkeypatch: pytest.MonkeyPatch) ->
         ([7], 3, [[7]]),
         ([1, 10, 1], 3, [[1, 10], [1]]),
         ([], 2, [[]]),
+        ([1] * 12, 1, [[1] * 12]),
     ],
 )
 def test_split_is_contiguous_and_balanced(
-    jobs, sizes: list[int], count: int, expected: list[list[int]]
-) -> None:  # type: ignore[no-untyped-def]
-    jobs(count)
-    assert [list(c) for c in parallel.split(sizes, lambda n: n)] == expected
+    sizes: list[int], count: int, expected: list[list[int]]
+) -> None:
+    assert [list(c) for c in parallel.Workers(count).split(sizes, lambda n: n)] == expected
 
 
 def test_split_keeps_short_texts_in_one_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(parallel.ENV, "4")
+    monkeypatch.setattr(parallel, "MIN_CHUNK", 512 * 1024)
+    workers = parallel.Workers(4)
     short = [parallel.MIN_CHUNK // 4] * 7  # 1.75 chunks' worth: one process
-    assert [list(c) for c in parallel.split(short, lambda n: n)] == [short]
+    assert [list(c) for c in workers.split(short, lambda n: n)] == [short]
     long = [parallel.MIN_CHUNK // 4] * 9  # 2.25 chunks' worth: two
-    assert [len(c) for c in parallel.split(long, lambda n: n)] == [5, 4]
+    assert [len(c) for c in workers.split(long, lambda n: n)] == [5, 4]
 
 
 def _pids(chunk: Sequence[int]) -> list[tuple[int, int]]:
@@ -78,7 +77,7 @@ def _pids(chunk: Sequence[int]) -> list[tuple[int, int]]:
 
 def test_map_chunks_forks_a_worker_per_chunk_after_the_first() -> None:
     chunks = [[1, 2], [3], [4, 5]]
-    results = parallel.map_chunks(_pids, chunks)
+    results = parallel.Workers(3).map_chunks(_pids, chunks)
     assert [[item for item, _ in r] for r in results] == chunks
     pids = [r[0][1] for r in results]
     assert pids[0] == PARENT
@@ -98,8 +97,48 @@ def _dies_in_workers(chunk: Sequence[int]) -> list[int]:
 
 
 @pytest.mark.parametrize("work", [_fails_in_workers, _dies_in_workers])
-def test_a_failed_workers_chunk_is_done_again_by_the_parent(work) -> None:  # type: ignore[no-untyped-def]
-    assert parallel.map_chunks(work, [[1], [2, 3], [4]]) == [[10], [20, 30], [40]]
+def test_a_failed_workers_chunk_is_done_again_by_the_parent(
+    work: Callable[[Sequence[int]], list[int]],
+) -> None:
+    assert parallel.Workers(3).map_chunks(work, [[1], [2, 3], [4]]) == [[10], [20, 30], [40]]
+
+
+def _sleeps_in_workers(chunk: Sequence[int]) -> list[int]:
+    if os.getpid() != PARENT:
+        time.sleep(60)
+    raise RuntimeError("the parent stops early")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_a_parent_that_stops_early_stops_its_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    forked: list[int] = []
+    fork = parallel.Workers._fork
+
+    def recorded(self: parallel.Workers, *args: object) -> tuple[int, int] | None:
+        worker = fork(self, *args)  # type: ignore[arg-type]
+        forked.extend([worker[0]] if worker else [])
+        return worker
+
+    monkeypatch.setattr(parallel.Workers, "_fork", recorded)
+    with pytest.raises(RuntimeError, match="the parent stops early"):
+        parallel.Workers(3).map_chunks(_sleeps_in_workers, [[1], [2], [3]])
+    assert len(forked) == 2 and all(_gone(pid) for pid in forked)  # killed and reaped
+
+
+def test_stop_kills_and_reaps_the_workers_not_collected() -> None:
+    workers = parallel.Workers(2)
+    worker = workers._fork(_sleeps_in_workers, [1])
+    assert worker is not None and not _gone(worker[0])
+    workers.stop()
+    assert _gone(worker[0])
+    workers.stop()  # nothing left to stop
 
 
 def _helm_stream(files: int, per_file: int) -> str:
@@ -118,24 +157,27 @@ def _helm_stream(files: int, per_file: int) -> str:
 MAPS = imagemap("app", "app", "localhost:5000/app:tilt-1")
 
 
+def shared_run(data: bytes, config: list[ConfigFile], jobs: int) -> Output:
+    """`pipeline.run` with a pool of `jobs` processes (one process: `checked_run`)."""
+    return run(data, config, workers=parallel.Workers(jobs))
+
+
 @pytest.mark.parametrize("count", [2, 3, 7])
 def test_a_shared_out_stream_gives_what_one_process_gives(
-    jobs, monkeypatch: pytest.MonkeyPatch, count: int
-) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
     data = _helm_stream(files=3, per_file=5).encode()
     config = [ConfigFile("maps.yaml", MAPS.encode())]
-    jobs(1)
     alone = checked_run(data, config)
-    jobs(count)
-    delivered = []  # what each worker sent: None would mean its chunk was done again here
-    collect = parallel._collect
+    delivered: list[object] = []  # what each worker sent: None, its chunk was done here again
+    collect = parallel.Workers._collect
 
-    def recorded(worker: tuple[int, int]) -> object:
-        delivered.append(collect(worker))
+    def recorded(self: parallel.Workers, worker: tuple[int, int]) -> object:
+        delivered.append(collect(self, worker))
         return delivered[-1]
 
-    monkeypatch.setattr(parallel, "_collect", recorded)
-    shared = run(data, config)
+    monkeypatch.setattr(parallel.Workers, "_collect", recorded)
+    shared = shared_run(data, config, count)
     assert len(delivered) == count - 1 and None not in delivered
     assert shared == alone
     assert alone.stdout.count(b"image: localhost:5000/app:tilt-1\n") == 15
@@ -144,14 +186,12 @@ def test_a_shared_out_stream_gives_what_one_process_gives(
     assert files == [FileRef(f"chart/templates/t{f}.yaml", n) for f in range(3) for n in range(5)]
 
 
-def test_errors_and_unused_maps_across_chunks(jobs) -> None:  # type: ignore[no-untyped-def]
+def test_errors_and_unused_maps_across_chunks() -> None:
     """A document that cannot be read, in a later chunk: the same error, nothing written."""
     data = (_helm_stream(files=2, per_file=3) + "---\nkey: [unclosed\n").encode()
     config = [ConfigFile("maps.yaml", (MAPS + "---\n" + imagemap("x", "x", "x:1")).encode())]
-    jobs(1)
     alone = checked_run(data, config)
-    jobs(4)
-    shared = run(data, config)
+    shared = shared_run(data, config, 4)
     assert shared == alone
     assert alone.stdout == b""
     assert [str(r) for r in alone.results if r.severity == "error"] == [
@@ -170,11 +210,9 @@ def test_errors_and_unused_maps_across_chunks(jobs) -> None:  # type: ignore[no-
         ),
     ],
 )
-def test_corpus_streams_shared_out(jobs, stream: str, selector: str) -> None:  # type: ignore[no-untyped-def]
+def test_corpus_streams_shared_out(stream: str, selector: str) -> None:
     data = corpus_file("streams", stream).read_bytes()
     config = [ConfigFile("maps.yaml", imagemap("m", selector, "localhost:5000/m:tilt-1").encode())]
-    jobs(1)
     alone = checked_run(data, config)
-    jobs(3)
-    assert run(data, config) == alone
+    assert shared_run(data, config, 3) == alone
     assert b"localhost:5000/m:tilt-1" in alone.stdout

@@ -4,7 +4,6 @@ and is a fixed point; every output passes the oracle (tests/oracle.py)."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from unittest import mock
 
@@ -130,7 +129,5 @@ def test_sharing_out_among_processes_changes_nothing(
     )
     maps = ConfigFile("m.yaml", _imagemap(selector, INJECTED[0]).encode())
     with mock.patch.object(parallel, "MIN_CHUNK", 1):
-        with mock.patch.dict(os.environ, {parallel.ENV: "1"}):
-            alone = checked_run(text.encode(), [maps])
-        with mock.patch.dict(os.environ, {parallel.ENV: str(jobs)}):
-            assert run(text.encode(), [maps]) == alone
+        alone = checked_run(text.encode(), [maps])
+        assert run(text.encode(), [maps], workers=parallel.Workers(jobs)) == alone
