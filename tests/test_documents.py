@@ -124,3 +124,55 @@ def test_composing_leaves_the_garbage_collector_as_it_is() -> None:
     doc.compose()
     doc.check_syntax()
     assert (gc.get_freeze_count(), gc.isenabled()) == (frozen, enabled)
+
+
+# Texts where an anchor or alias starts after each kind of character that may precede one
+# (a line start, a blank, each YAML line break, a BOM, a flow indicator, `:`), each with an
+# undefined alias the syntax check must find whichever parser it uses.
+UNDEFINED_ALIASES = [
+    "*x\n",
+    "a: *x\n",
+    "a:\t*x\n",
+    "a: 1\r*x: 2\n",
+    "a: 1\x85*x: 2\n",
+    "a: 1\u2028*x: 2\n",
+    "a: 1\u2029*x: 2\n",
+    "\ufeff*x\n",
+    "a: [1,*x]\n",
+    "a: [*x]\n",
+    "a: {*x: 1}\n",
+    '{"a":*x}\n',
+]
+
+
+@pytest.mark.parametrize("text", UNDEFINED_ALIASES)
+def test_an_alias_is_checked_wherever_it_can_start(text: str) -> None:
+    (doc,) = documents.split(text)
+    with pytest.raises(ReadError, match="found undefined alias 'x'"):
+        doc.check_syntax()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: b\n  c\nd: [1, 2\n",  # a flow sequence never closed
+        "a:\tb\n\t- c\n",  # a tab where a token starts
+        'a: "x\x01"\n',  # a character YAML does not allow
+        "a: 'x\n",  # a quoted scalar never closed
+        "a: 1\n b: 2\n",  # a mapping where a scalar was
+        "a: x*y\nb: [\n",  # `*` inside a plain scalar, then a bad flow sequence
+    ],
+)
+def test_a_text_with_no_anchor_is_checked_in_libyaml_alone_with_the_same_errors(
+    text: str,
+) -> None:
+    """No anchor or alias can start in these texts, so libyaml parses them alone (no Python
+    step per event); their errors are those of the Python event walk, word for word."""
+    assert documents._ANCHOR_OR_ALIAS.search(text) is None
+    messages = []
+    for parse in (documents._parse_in_c, documents._parse):
+        (doc,) = documents.split(text)
+        with pytest.raises(ReadError) as err:
+            doc._run(parse)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
