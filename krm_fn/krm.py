@@ -54,6 +54,7 @@ class Krm:
         self.config_ref = objects.ref(config) if config is not None else None
         self.function_config = config if config is not None and not _empty(config) else None
         self.edits: list[Edit] = []
+        self.item_results = (0, 0)  # where the items' results are among the findings
         self.new_items: list[str] = []
 
     def gather(self, sources: Sources, found: Findings) -> None:
@@ -71,10 +72,12 @@ class Krm:
 
     def rewrite(self, rewrite: Rewrite) -> None:
         """Every item's edits, in the ResourceList's text (one document: never shared out)."""
+        start = len(rewrite.found.results)
         for item in self.rl.items:
             self.edits += rewrite.edits(
                 item, objects.ref(item), self.doc.text, objects.krm_file(item)
             )
+        self.item_results = (start, len(rewrite.found.results))
 
     def add(self, generated: Sequence[Generated], found: Findings) -> None:
         """Generated documents that are not among the items already (a kpt pipeline renders
@@ -99,10 +102,12 @@ class Krm:
 
     def write(self, found: Findings, config: Sequence[Result]) -> tuple[bytes, list[Result]]:
         """The ResourceList's bytes with the edits, new items and results; the results. The
-        items' edits alone must fit together, else none is made (an error)."""
+        items' edits alone must fit together, else none is made (an error), and the results
+        of their changes are taken back."""
         try:
             edits = ordered(self.doc.text, self.edits)
         except OverlapError as err:
+            found.withdraw_changes(*self.item_results)
             found.errors.append(Result(Severity.ERROR, f"ResourceList items: {err}"))
             edits = []
         results = found.all(config)

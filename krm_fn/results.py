@@ -63,6 +63,14 @@ class Result(NamedTuple):
     proposed_value: str | None = None
     file: FileRef | None = None
 
+    @property
+    def is_change(self) -> bool:
+        """Whether it reports a change made (SPEC §6): an info result with the value before
+        or after (a value set, added or removed)."""
+        return self.severity is Severity.INFO and (
+            self.current_value is not None or self.proposed_value is not None
+        )
+
     def __str__(self) -> str:
         """kpt's one-line form, `[warning] apps/v1/Deployment/ns/name path: msg`, with the
         file the object came from when known: `... path (in templates/web.yaml): msg`."""

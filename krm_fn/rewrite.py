@@ -41,6 +41,12 @@ class Findings:
         `config` ones (about the ImageMaps and their sources), then the objects'."""
         return [*self.errors, *config, *self.results]
 
+    def withdraw_changes(self, start: int, end: int) -> None:
+        """Take back the results from `start` to `end` that report a change: their edits
+        are not made after all (they do not fit together), and the results are an exact
+        account of the changes (SPEC §6)."""
+        self.results[start:end] = [r for r in self.results[start:end] if not r.is_change]
+
 
 class Rewritten(NamedTuple):
     """A document rewritten: its object, whether it holds anything, and its new text."""
@@ -99,9 +105,11 @@ class Rewrite:
         together are an error, and the text is left as it is."""
         content = not documents.is_null(node)
         ref = objects.ref(node) if node is not None and content else None
+        start = len(self.found.results)
         edits = self.edits(node, ref, doc.text, file) if isinstance(node, MappingNode) else []
         try:
             return Rewritten(ref, content, apply(doc.text, edits))
         except OverlapError as err:
+            self.found.withdraw_changes(start, len(self.found.results))
             self.found.errors.append(Result(Severity.ERROR, f"{doc.label()}: {err}"))
             return Rewritten(ref, content, doc.text)

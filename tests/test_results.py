@@ -59,3 +59,12 @@ def test_any_error_makes_exit_status_1() -> None:
     assert exit_code([]) == 0
     assert exit_code([Result(Severity.WARNING, "w"), Result(Severity.INFO, "i")]) == 0
     assert exit_code([Result(Severity.INFO, "i"), Result(Severity.ERROR, "e")]) == 1
+
+
+def test_a_change_is_an_info_result_with_a_value_before_or_after() -> None:
+    info, warning = Severity.INFO, Severity.WARNING
+    assert Result(info, "set", None, "a", "old", "new").is_change
+    assert Result(info, "added", None, "a", None, "new").is_change
+    assert Result(info, "removed", None, "a", '["x"]', None).is_change
+    assert not Result(info, "disabled by ConfigMap", None, "spec.disableSource").is_change
+    assert not Result(warning, "left as it is", None, "a", "old", "new").is_change

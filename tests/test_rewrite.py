@@ -110,6 +110,7 @@ def test_edits_that_do_not_fit_together_leave_the_document_as_it_is() -> None:
     assert [str(e) for e in rewrite.found.errors] == [
         "[error] document 1: two edits overlap at line 8; nothing in it was changed"
     ]
+    assert not [r for r in rewrite.found.results if r.is_change]  # none is claimed
 
 
 def test_a_path_past_its_work_limit_is_an_error_of_that_object_only() -> None:
