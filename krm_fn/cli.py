@@ -1,4 +1,4 @@
-"""The command line: `apply-imagemaps [--imagemaps FILE]... [--strict] [CONFIG_FILE]`.
+"""The command line: `apply-imagemaps [--imagemaps FILE]... [--strict] [--tilt] [CONFIG_FILE]`.
 
 Only this module touches stdin, stdout, stderr, files named on the command line and the
 exit status (SPEC §1). Every byte goes through one write path (`_Sink`), which writes all of
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["MAX_INPUT", "MAX_INPUT_ENV", "main", "main_entry", "parse_args", "read_bounded"]
 
 
-USAGE = "usage: apply-imagemaps [-h] [--imagemaps FILE] [--strict] [CONFIG_FILE]\n"
+USAGE = "usage: apply-imagemaps [-h] [--imagemaps FILE] [--strict] [--tilt] [CONFIG_FILE]\n"
 HELP = (
     USAGE
     + """
@@ -41,6 +41,8 @@ options:
   -h, --help        show this help message and exit
   --imagemaps FILE  YAML file with ImageMaps (any accepted config shape); repeatable
   --strict          unused ImageMaps and images that do not parse are errors, not warnings
+  --tilt            the ImageMaps Tilt hands a deploy command (TILT_IMAGE_MAP_i and
+                    TILT_IMAGE_i), in full through `tilt get` when Tilt answers
 
 environment:
   APPLY_IMAGEMAPS_MAX_INPUT  the most bytes read from stdin or from any one file
@@ -83,6 +85,7 @@ class Arguments(NamedTuple):
     paths: list[str]  # config files, in order: every --imagemaps, then CONFIG_FILE
     strict: bool
     help: bool
+    tilt: bool = False  # --tilt: krm_fn.tilt
 
 
 def parse_args(argv: Sequence[str]) -> Arguments:
@@ -91,7 +94,7 @@ def parse_args(argv: Sequence[str]) -> Arguments:
     options do not."""
     imagemaps: list[str] = []
     positional: list[str] = []
-    strict = False
+    strict = tilt = False
     args = iter(argv)
     for arg in args:
         if arg == "--":
@@ -100,6 +103,8 @@ def parse_args(argv: Sequence[str]) -> Arguments:
             return Arguments([], strict=False, help=True)
         elif arg == "--strict":
             strict = True
+        elif arg == "--tilt":
+            tilt = True
         elif arg == "--imagemaps":
             value = next(args, None)
             if value is None or (value.startswith("-") and value != "-"):
@@ -113,7 +118,7 @@ def parse_args(argv: Sequence[str]) -> Arguments:
             positional.append(arg)
     if len(positional) > 1:
         raise UsageError(f"unrecognized arguments: {' '.join(positional[1:])}")
-    return Arguments([*imagemaps, *positional], strict, help=False)
+    return Arguments([*imagemaps, *positional], strict, help=False, tilt=tilt)
 
 
 # --- sizes -------------------------------------------------------------------------------
@@ -358,12 +363,13 @@ def _main(argv: Sequence[str], stdin: BinaryIO | None, out: _Sink, err: _Sink) -
             files.append((path, read_file(path, limit)))
         except OSError as error:
             raise Failure(f"cannot read ImageMaps file {path}: {error.strerror or error}") from None
+    tilt = _tilt_config(limit) if args.tilt else []
     data = _read_stdin(stdin, limit)
     from krm_fn.process import ConfigFile
 
     output = run(
         data,
-        [ConfigFile(path, text) for path, text in files],
+        [*(ConfigFile(path, text) for path, text in files), *tilt],
         strict=args.strict,
         read=lambda path: read_file(path, limit),
     )
@@ -374,6 +380,16 @@ def _main(argv: Sequence[str], stdin: BinaryIO | None, out: _Sink, err: _Sink) -
         err.write(f"apply-imagemaps: {errors} error(s); see the ResourceList's results\n")
     out.write(output.stdout)
     return output.exit_code
+
+
+def _tilt_config(limit: int) -> list[ConfigFile]:
+    """--tilt: the ImageMaps Tilt's variables name, as config files after the others."""
+    from krm_fn import tilt
+
+    try:
+        return tilt.config_files(os.environ, limit)
+    except tilt.TiltError as error:
+        raise Failure(f"--tilt: {error}") from None
 
 
 def _read_stdin(stdin: BinaryIO | None, limit: int) -> bytes:

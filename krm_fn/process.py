@@ -36,10 +36,12 @@ _CONFIG_KINDS = {(imagemap.TILT, "ImageMap"), (imagemap.TILT, "ImageMapList")}
 
 
 class ConfigFile(NamedTuple):
-    """A config file named on the command line, already read."""
+    """A config file named on the command line, already read (or made by `--tilt`, with
+    the `results` that making it gave: `krm_fn.tilt`)."""
 
     path: str
     data: bytes
+    results: tuple[Result, ...] = ()
 
 
 class Output(NamedTuple):
@@ -162,6 +164,7 @@ def _has_content(text: str) -> bool:
 
 def _gather(files: Sequence[ConfigFile], maps: _Maps) -> None:
     for config in files:
+        maps.results += config.results
         try:
             _, text = documents.decode(config.data)
             file_docs = documents.split(text)
@@ -224,41 +227,44 @@ def _disabled(m: ImageMap, config_maps: list[Node], maps: _Maps) -> bool:
     """SPEC §5 disableSource: the named ConfigMap's data[key], read with Go's ParseBool."""
     assert m.disable_source is not None
     name, key = m.disable_source
-    found = [c for c in config_maps if _name(c) == name]
-    value = nodes.scalar_str(nodes.get(nodes.get(found[-1], "data"), key)) if found else None
-    if value in _GO_TRUE:
+    says, problem = _config_map_says(name, key, config_maps)
+    if says:
         maps.report(
             Severity.INFO,
             m,
             f'ImageMap "{m.name}" is disabled by ConfigMap "{name}"',
             "spec.disableSource",
         )
-        return True
-    if value not in _GO_FALSE:
-        problem = (
-            f'ConfigMap "{name}" is not among the items'
-            if not found
-            else f'ConfigMap "{name}" has no data key "{key}"'
-            if value is None
-            else f'ConfigMap "{name}" data "{key}" is {json.dumps(value)}, not a boolean'
-        )
+    elif problem:
         maps.report(
             Severity.WARNING,
             m,
             f'ImageMap "{m.name}" stays enabled: {problem}',
             "spec.disableSource",
         )
-    return False
+    return says
+
+
+def _config_map_says(name: str, key: str, config_maps: list[Node]) -> tuple[bool, str]:
+    """Whether ConfigMap `name` among the items says true at data[key] (Go's ParseBool),
+    and, when it says neither true nor false, why not."""
+    found = [c for c in config_maps if _name(c) == name]
+    value = nodes.scalar_str(nodes.get(nodes.get(found[-1], "data"), key)) if found else None
+    if value in _GO_TRUE or value in _GO_FALSE:
+        return value in _GO_TRUE, ""
+    if not found:
+        return False, f'ConfigMap "{name}" is not among the items'
+    if value is None:
+        return False, f'ConfigMap "{name}" has no data key "{key}"'
+    return False, f'ConfigMap "{name}" data "{key}" is {json.dumps(value)}, not a boolean'
 
 
 def _unused(maps: _Maps, usable: list[ImageMap], used: set[str], options: Options) -> None:
     severity = Severity.ERROR if options.strict else Severity.WARNING
     for m in usable:
         if m.name not in used:
-            exact = ", matchExact" if m.selector.exact else ""
-            selector = json.dumps(m.selector.ref.familiar_string())
             maps.report(
-                severity, m, f'ImageMap "{m.name}" matched no image (selector {selector}{exact})'
+                severity, m, f'ImageMap "{m.name}" matched no image ({m.selector.describe()})'
             )
 
 
@@ -267,7 +273,7 @@ def _needles(usable: list[ImageMap]) -> set[str]:
     out = set()
     for m in usable:
         assert m.inject is not None
-        out |= {m.selector.ref.familiar_name(), m.inject.familiar_name()}
+        out |= {m.selector.needle(), m.inject.familiar_name()}
     return out
 
 
@@ -349,7 +355,9 @@ def _run_stream(
         file = _helm_file(doc, node, seen)
         if "ImageMap" in doc.text and _stream_config(node, file, maps, errors):
             config_docs.add(doc.index)
-    wants_config_maps = any(m.disable_source for m in maps.maps.values())
+    wants_config_maps = any(m.disable_source for m in maps.maps.values()) or any(
+        manifests.disable for manifests, _ in maps.generators
+    )
     for doc in docs:
         if wants_config_maps and "ConfigMap" in doc.text and doc.index not in composed:
             composed[doc.index] = _try_compose(doc, errors)
@@ -361,7 +369,7 @@ def _run_stream(
     usable = _usable(maps, config_maps) if not _has_error(maps.results) else []
     rewrite = _Rewrite(_options(maps, strict), errors)
     pieces = rewrite.stream(docs, usable, composed, config_docs)
-    for generated in rewrite.generated(maps, usable, read):
+    for generated in rewrite.generated(maps, usable, read, config_maps):
         pieces.append(_separated(generated.text))
         rewrite.results += generated.results
     if not errors:  # a document that cannot be read may hold the match
@@ -513,11 +521,16 @@ class _Rewrite:
                 self.errors.append(Result(Severity.ERROR, str(err)))
         return out
 
-    def generated(self, maps: _Maps, usable: list[ImageMap], read: Reader) -> list[_Generated]:
+    def generated(
+        self, maps: _Maps, usable: list[ImageMap], read: Reader, config_maps: list[Node]
+    ) -> list[_Generated]:
         """The generators' manifests (SPEC §2), each document rewritten with its ImageMaps;
         each one's results are kept with it, for the caller to report if it writes it."""
         out = []
         for manifests, source in maps.generators:
+            if manifests.disable and self._disabled(manifests, source, config_maps):
+                self.used.update(manifests.imagemaps or ())  # unused: as Tilt, no complaint
+                continue
             text = self._text(manifests, source, read)
             chosen = self._chosen(manifests, source, maps, usable)
             if text is None or chosen is None:
@@ -532,6 +545,39 @@ class _Rewrite:
                         out.append(_Generated(ref, new, self.results[before:]))
                 del self.results[before:]
         return out
+
+    def _disabled(
+        self, manifests: imagemap.Manifests, source: _Source, config_maps: list[Node]
+    ) -> bool:
+        """SPEC §2: a KubernetesApply whose disableSource ConfigMaps all say true generates
+        nothing (an info result), as Tilt applies nothing; a ConfigMap that is missing or
+        says neither true nor false leaves it enabled, with a warning."""
+        disabled = True
+        for name, key in manifests.disable:
+            says, problem = _config_map_says(name, key, config_maps)
+            disabled = disabled and says
+            if problem:
+                self.results.append(
+                    Result(
+                        Severity.WARNING,
+                        f"stays enabled: {problem}",
+                        source.resource,
+                        "spec.disableSource",
+                        file=source.file,
+                    )
+                )
+        if disabled:
+            names = ", ".join(f'"{name}"' for name, _ in manifests.disable)
+            self.results.append(
+                Result(
+                    Severity.INFO,
+                    f"disabled by ConfigMap {names}: its manifests are not generated",
+                    source.resource,
+                    "spec.disableSource",
+                    file=source.file,
+                )
+            )
+        return disabled
 
     def _text(self, manifests: imagemap.Manifests, source: _Source, read: Reader) -> str | None:
         if manifests.text is not None:
@@ -651,7 +697,7 @@ def _run_krm(
                 rewrite.used,
                 rewrite.results,
             )
-    new_items = _new_items(rewrite.generated(maps, usable, read), rl, rewrite)
+    new_items = _new_items(rewrite.generated(maps, usable, read, config_maps), rl, rewrite)
     if not rewrite.errors:
         _unused(maps, usable, rewrite.used, rewrite.options)
     try:
