@@ -15,7 +15,7 @@ __all__ = ["HELP", "USAGE", "Arguments", "UsageError", "parse_args"]
 
 USAGE = (
     "usage: apply-imagemaps [-h] [--version] [--helm-plugin] [--imagemaps FILE] [--strict]\n"
-    "                       [CONFIG_FILE]\n"
+    "                       [--tilt] [CONFIG_FILE]\n"
 )
 HELP = (
     USAGE
@@ -33,6 +33,8 @@ options:
                     (helm plugin install "$(apply-imagemaps --helm-plugin)") and exit
   --imagemaps FILE  YAML file with ImageMaps (any accepted config shape); repeatable
   --strict          unused ImageMaps and images that do not parse are errors, not warnings
+  --tilt            the ImageMaps Tilt hands a deploy command (TILT_IMAGE_MAP_i and
+                    TILT_IMAGE_i), in full through `tilt get` when Tilt answers
 
 environment:
   {MAX_INPUT_ENV}  the most bytes read from stdin or from any one file
@@ -53,6 +55,7 @@ class Arguments(NamedTuple):
     help: bool
     version: bool = False
     helm_plugin: bool = False
+    tilt: bool = False  # --tilt: krm_fn.tilt
 
 
 _ACTIONS = {
@@ -69,7 +72,7 @@ def parse_args(argv: Sequence[str]) -> Arguments:
     options do not. The first of `-h`, `--version`, `--helm-plugin` is all that counts."""
     imagemaps: list[str] = []
     positional: list[str] = []
-    strict = False
+    strict = tilt = False
     args = iter(argv)
     for arg in args:
         if arg == "--":
@@ -78,6 +81,8 @@ def parse_args(argv: Sequence[str]) -> Arguments:
             return _ACTIONS[arg]
         elif arg == "--strict":
             strict = True
+        elif arg == "--tilt":
+            tilt = True
         elif arg == "--imagemaps":
             value = next(args, None)
             if value is None or (value.startswith("-") and value != "-"):
@@ -91,4 +96,4 @@ def parse_args(argv: Sequence[str]) -> Arguments:
             positional.append(arg)
     if len(positional) > 1:
         raise UsageError(f"unrecognized arguments: {' '.join(positional[1:])}")
-    return Arguments([*imagemaps, *positional], strict, help=False)
+    return Arguments([*imagemaps, *positional], strict, help=False, tilt=tilt)

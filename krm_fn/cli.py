@@ -1,4 +1,4 @@
-"""The command line: `apply-imagemaps [--imagemaps FILE]... [--strict] [CONFIG_FILE]`.
+"""The command line: `apply-imagemaps [--imagemaps FILE]... [--strict] [--tilt] [CONFIG_FILE]`.
 
 Only this module touches stdin, stdout, stderr, the environment, the process's settings and
 the exit status (SPEC §1); it reads through `krm_fn.inputs` and writes through
@@ -166,12 +166,13 @@ def _run(argv: Sequence[str], session: _Session) -> int:
             files.append((path, read_file(path, limit)))
         except OSError as error:
             raise Failure(f"cannot read ImageMaps file {path}: {error.strerror or error}") from None
-    data = _read_stdin(session.stdin, limit)
     from krm_fn.pipeline import ConfigFile
 
+    tilt = _tilt_config(session.environ, limit) if args.tilt else []
+    data = _read_stdin(session.stdin, limit)
     output = run(
         data,
-        [ConfigFile(path, text) for path, text in files],
+        [*(ConfigFile(path, text) for path, text in files), *tilt],
         strict=args.strict,
         read=lambda path: read_file(path, limit),
         workers=session.workers,
@@ -185,6 +186,16 @@ def _run(argv: Sequence[str], session: _Session) -> int:
         err.write("".join(f"{line}\n" for line in [*errors, summary]))
     out.write(output.stdout)
     return output.exit_code
+
+
+def _tilt_config(environ: Mapping[str, str], limit: int) -> list[ConfigFile]:
+    """--tilt: the ImageMaps Tilt's variables name, as config files after the others."""
+    from krm_fn import tilt
+
+    try:
+        return tilt.config_files(environ, limit)
+    except tilt.TiltError as error:
+        raise Failure(f"--tilt: {error}") from None
 
 
 def _read_stdin(stdin: BinaryIO | None, limit: int) -> bytes:

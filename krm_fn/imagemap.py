@@ -6,13 +6,15 @@ say (a selector or status image that does not parse), gather every problem with 
 path, and only then build frozen values. Nothing downstream reads config keys.
 
 Shapes, by apiVersion and kind:
-- `tilt.dev/v1alpha1 ImageMap`; `tilt.dev/v1alpha1 ImageMapList`; `v1 List` of ImageMaps;
+- `tilt.dev/v1alpha1 ImageMap`; `tilt.dev/v1alpha1 ImageMapList`; `v1 List` of ImageMaps
+  (an ImageMap without `spec` matches the images Tilt gives its name: `TiltName`);
 - `v1 ConfigMap` shorthand: `data` keys `selector`, `image`, `name`, `matchExact`,
   `matchInEnvVars`, `command`, `args`, `pullPolicy`, `strict`, `catalog`, `anyImageKey`
   (kpt `-- key=value`);
 - `fn.apply-imagemaps.dev/v1alpha1 ApplyImageMaps`: `imageMaps`, `imageLocators`,
   `pullPolicy`, `strict`, `catalog`, `anyImageKey`, `manifests`;
-- `tilt.dev/v1alpha1 KubernetesApply`: `spec.yaml`, `spec.imageMaps`, `spec.imageLocators`.
+- `tilt.dev/v1alpha1 KubernetesApply`: `spec.yaml`, `spec.imageMaps`, `spec.imageLocators`,
+  `spec.disableSource`.
 
 `manifests` and a KubernetesApply make the function a generator: it emits those manifests,
 with the ImageMaps applied, besides its input. The options each config sets are its
@@ -42,6 +44,7 @@ __all__ = [
     "Options",
     "PullPolicy",
     "Selector",
+    "TiltName",
     "load",
     "sanitize_name",
 ]
@@ -65,12 +68,51 @@ class Selector(NamedTuple):
             return str(ref) == str(self.ref)
         return ref.name == self.ref.name
 
+    def describe(self) -> str:
+        exact = ", matchExact" if self.exact else ""
+        return f"selector {json.dumps(self.ref.familiar_string())}{exact}"
+
+    def needle(self) -> str:
+        """Text every spelling of a matching reference contains."""
+        return self.ref.familiar_name()
+
+
+# --- variables-only ImageMaps (Tilt mode, `krm_fn.tilt`) ------------------------------
+class TiltName(NamedTuple):
+    """The selector of an ImageMap given without `spec` (Tilt's TILT_IMAGE_MAP_i names an
+    ImageMap, and nothing more): the references Tilt would give that name (S1.6,
+    `sanitize_name`): by their familiar name (an untagged build: Tilt matches the name) or
+    their familiar string (a tagged build: Tilt matches it exactly).
+
+    e.g. `TiltName("example.com_shop_api")` matches `example.com/shop/api:1.0`, and
+    `TiltName("app:dev")` only `app:dev`."""
+
+    name: str
+
+    def matches(self, ref: Reference) -> bool:
+        return self.name in (
+            sanitize_name(ref.familiar_name()),
+            sanitize_name(ref.familiar_string()),
+        )
+
+    def describe(self) -> str:
+        return f"no spec: the images Tilt names {json.dumps(self.name)}"
+
+    def needle(self) -> str:
+        """The longest part of the name that a matching reference spells out as it is (a
+        `_` may stand for `/`; a name cut to the longest Tilt allows ends in a hash)."""
+        kept = self.name[: _MAX_NAME - 9] if len(self.name) == _MAX_NAME else self.name
+        return max(kept.split("_"), key=len)
+
+
+# --- end of variables-only ImageMaps ---------------------------------------------------
+
 
 class ImageMap(NamedTuple):
     """One ImageMap, ready to apply. `inject` is None when it has not been built."""
 
     name: str
-    selector: Selector
+    selector: Selector | TiltName
     inject: Reference | None
     match_in_env_vars: bool = False
     override_command: tuple[str, ...] | None = None
@@ -93,13 +135,16 @@ class ImageMap(NamedTuple):
 class Manifests(NamedTuple):
     """Manifests to emit: inline YAML, or a file to read (`path`, relative to the working
     directory). `imagemaps` names the ImageMaps to apply, in order (a KubernetesApply's
-    `spec.imageMaps`; None: all of them); `locators` are its own `spec.imageLocators`."""
+    `spec.imageMaps`; None: all of them); `locators` are its own `spec.imageLocators`;
+    `disable` its `spec.disableSource`: ConfigMap (name, key) pairs that disable it when
+    all of them say true (Tilt's `configMap`, or else `everyConfigMap`)."""
 
     where: str  # the config field it came from, e.g. `manifests[1]` or `spec.yaml`
     text: str | None = None
     path: str | None = None
     imagemaps: tuple[str, ...] | None = None
     locators: tuple[Locator, ...] = ()
+    disable: tuple[tuple[str, str], ...] = ()
 
 
 class Config:
@@ -115,9 +160,20 @@ class Config:
         self.problems = list(problems)
 
 
+_MAX_NAME = 253  # Kubernetes' longest object name (a DNS-1123 subdomain)
+
+
 def sanitize_name(selector: str) -> str:
-    """Tilt's ImageMap name for a selector (S1.6): `gcr.io/foo` gives `gcr.io_foo`."""
-    return selector.replace("/", "_").replace("%", "_")
+    """Tilt's ImageMap name for a selector (S1.6, `apis.SanitizeName`): `gcr.io/foo` gives
+    `gcr.io_foo`; a name longer than 253 characters is cut to 244, then `-` and the
+    FNV-1a 32-bit hash of the selector in hex."""
+    name = selector.replace("/", "_").replace("%", "_")
+    if len(name) <= _MAX_NAME:
+        return name
+    digest = 0x811C9DC5
+    for byte in selector.encode():
+        digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return f"{name[: _MAX_NAME - 9]}-{digest:08x}"
 
 
 def load(data: object) -> Config:
@@ -193,7 +249,10 @@ def _load_kubernetes_apply(obj: dict[str, Any]) -> Config:
     spec = obj["spec"]
     found, config.problems = compile_locators(spec.get("imageLocators", []), "spec.imageLocators")
     names = tuple(spec.get("imageMaps", []))
-    config.manifests = [Manifests("spec.yaml", spec["yaml"], None, names, tuple(found))]
+    source = spec.get("disableSource", {})
+    every = [source["configMap"]] if "configMap" in source else source.get("everyConfigMap", [])
+    disable = tuple((c["name"], c["key"]) for c in every)
+    config.manifests = [Manifests("spec.yaml", spec["yaml"], None, names, tuple(found), disable)]
     return config
 
 
@@ -292,9 +351,12 @@ def _add_imagemap(
     status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
     assert isinstance(spec, dict) and isinstance(status, dict)
     before = len(config.problems)
-    selector = None
+    selector: Selector | TiltName | None = None
     if isinstance(spec.get("selector"), str) and spec["selector"]:
-        selector = _parse(config, spec["selector"], [*path, "spec", "selector"], "selector")
+        ref = _parse(config, spec["selector"], [*path, "spec", "selector"], "selector")
+        selector = None if ref is None else Selector(ref, exact=bool(spec.get("matchExact")))
+    elif "spec" not in obj and valid:  # no spec: a variables-only ImageMap (TiltName)
+        selector = TiltName(obj["metadata"]["name"])
     status_key = "imageFromCluster" if status.get("imageFromCluster") else "image"
     inject = None
     if isinstance(status.get(status_key), str) and status[status_key]:
@@ -306,7 +368,7 @@ def _add_imagemap(
     config.maps.append(
         ImageMap(
             name=obj["metadata"]["name"],
-            selector=Selector(selector, exact=bool(spec.get("matchExact"))),
+            selector=selector,
             inject=inject,
             match_in_env_vars=bool(spec.get("matchInEnvVars")),
             override_command=None if command is None else tuple(command["command"]),

@@ -33,10 +33,12 @@ __all__ = ["ConfigFile", "Output", "run"]
 
 
 class ConfigFile(NamedTuple):
-    """A config file named on the command line, already read."""
+    """A config file named on the command line, already read (or made by `--tilt`, with
+    the `results` that making it gave: `krm_fn.tilt`)."""
 
     path: str
     data: bytes
+    results: tuple[Result, ...] = ()
 
 
 class Output(NamedTuple):
@@ -93,13 +95,14 @@ def run(
         source = Source(objects.ref(mode.function_config), None)
         sources.add(mode.function_config, source)
     for file in files:
-        sources.add_file(file.path, file.data)
+        sources.add_file(file.path, file.data, file.results)
     mode.gather(sources, found)
     config_maps = mode.config_maps(sources.wants_config_maps, found)
     usable = [] if sources.failed else sources.usable(config_maps)
     rewrite = Rewrite(usable, sources.options(strict), found)
     mode.rewrite(rewrite)
-    mode.add(generators.generate(sources.generators, sources.maps, rewrite, read), found)
+    generating = sources.enabled_generators(config_maps)
+    mode.add(generators.generate(generating, sources.maps, rewrite, read), found)
     if not found.errors:  # a document that cannot be read may hold the match
         sources.unused(usable, found.used, rewrite.options.strict)
     stdout, results = mode.write(found, sources.results)

@@ -49,13 +49,14 @@ class Sources:
     """The ImageMaps gathered so far, by name, in first-seen order, with their origins; each
     source's settings and generators, in order; and the results about them."""
 
-    __slots__ = ("generators", "maps", "origin", "results", "settings")
+    __slots__ = ("generators", "maps", "origin", "quiet", "results", "settings")
 
     def __init__(self, results: Sequence[Result] = ()) -> None:
         self.maps: dict[str, ImageMap] = {}
         self.origin: dict[str, Source] = {}
         self.settings: list[Settings] = []
         self.generators: list[tuple[Manifests, Source]] = []
+        self.quiet: set[str] = set()  # named by a disabled generator: never "unused"
         self.results = list(results)
 
     def add(self, node: Node, source: Source) -> None:
@@ -85,9 +86,11 @@ class Sources:
         self.settings.append(config.settings)
         self.generators += [(manifests, source) for manifests in config.manifests]
 
-    def add_file(self, path: str, data: bytes) -> None:
-        """Add the config objects of a file named on the command line, in order; a file
-        that cannot be read is one error, naming it."""
+    def add_file(self, path: str, data: bytes, results: Sequence[Result] = ()) -> None:
+        """Add the config objects of a file named on the command line, in order, after the
+        `results` that making it gave (`--tilt`); a file that cannot be read is one error,
+        naming it."""
+        self.results += results
         try:
             _, text = documents.decode(data)
             for doc in documents.split(text):
@@ -105,8 +108,10 @@ class Sources:
 
     @property
     def wants_config_maps(self) -> bool:
-        """Whether an ImageMap names a ConfigMap that can disable it."""
-        return any(m.disable_source for m in self.maps.values())
+        """Whether an ImageMap or a generator names a ConfigMap that can disable it."""
+        return any(m.disable_source for m in self.maps.values()) or any(
+            manifests.disable for manifests, _ in self.generators
+        )
 
     def options(self, strict: bool) -> Options:
         """The run's options from the sources' settings; `strict` from the command line."""
@@ -131,43 +136,73 @@ class Sources:
         return usable
 
     def unused(self, usable: Sequence[ImageMap], used: Collection[str], strict: bool) -> None:
-        """A result for each usable ImageMap whose name is not in `used`: an error if
-        `strict`."""
+        """A result for each usable ImageMap whose name is not in `used` (nor named by a
+        disabled generator): an error if `strict`."""
         severity = Severity.ERROR if strict else Severity.WARNING
         for m in usable:
-            if m.name not in used:
-                exact = ", matchExact" if m.selector.exact else ""
-                selector = json.dumps(m.selector.ref.familiar_string())
-                self._report(
-                    severity,
-                    m,
-                    f'ImageMap "{m.name}" matched no image (selector {selector}{exact})',
-                )
+            if m.name not in used and m.name not in self.quiet:
+                message = f'ImageMap "{m.name}" matched no image ({m.selector.describe()})'
+                self._report(severity, m, message)
+
+    def enabled_generators(self, config_maps: Sequence[Node]) -> list[tuple[Manifests, Source]]:
+        """The generators to run, in order. A KubernetesApply whose disableSource ConfigMaps
+        all say true generates nothing (SPEC §2: Tilt applies nothing), with an info result,
+        and the ImageMaps it names are not reported as unused; a ConfigMap that is missing
+        or says neither true nor false leaves it enabled, with a warning."""
+        enabled = []
+        for manifests, source in self.generators:
+            if not manifests.disable:
+                enabled.append((manifests, source))
+                continue
+            says = []
+            for name, key in manifests.disable:
+                true, problem = _config_map_says(name, key, config_maps)
+                says.append(true)
+                if problem:
+                    self._result(source, Severity.WARNING, f"stays enabled: {problem}")
+            if not all(says):
+                enabled.append((manifests, source))
+                continue
+            names = ", ".join(f'"{name}"' for name, _ in manifests.disable)
+            message = f"disabled by ConfigMap {names}: its manifests are not generated"
+            self._result(source, Severity.INFO, message)
+            self.quiet.update(manifests.imagemaps or ())
+        return enabled
 
     def _disabled(self, m: ImageMap, config_maps: Sequence[Node]) -> bool:
         """SPEC §5 disableSource: the named ConfigMap's data[key], read with Go's ParseBool."""
         assert m.disable_source is not None
         name, key = m.disable_source
-        found = [c for c in config_maps if objects.name(c) == name]
-        value = nodes.scalar_str(nodes.get(nodes.get(found[-1], "data"), key)) if found else None
-        if value in _GO_TRUE:
+        says, problem = _config_map_says(name, key, config_maps)
+        if says:
             message = f'ImageMap "{m.name}" is disabled by ConfigMap "{name}"'
             self._report(Severity.INFO, m, message, "spec.disableSource")
-            return True
-        if value not in _GO_FALSE:
-            problem = (
-                f'ConfigMap "{name}" is not among the items'
-                if not found
-                else f'ConfigMap "{name}" has no data key "{key}"'
-                if value is None
-                else f'ConfigMap "{name}" data "{key}" is {json.dumps(value)}, not a boolean'
-            )
+        elif problem:
             message = f'ImageMap "{m.name}" stays enabled: {problem}'
             self._report(Severity.WARNING, m, message, "spec.disableSource")
-        return False
+        return says
+
+    def _result(self, source: Source, severity: Severity, message: str) -> None:
+        """A result about a generator's `spec.disableSource`."""
+        where = "spec.disableSource"
+        self.results.append(Result(severity, message, source.resource, where, file=source.file))
 
     def _report(self, severity: Severity, m: ImageMap, message: str, path: str = "") -> None:
         """A result about ImageMap `m`, pointing into the config object it came from."""
         origin = self.origin[m.name]
         where = ".".join(p for p in (m.location, path) if p)
         self.results.append(Result(severity, message, origin.resource, where, file=origin.file))
+
+
+def _config_map_says(name: str, key: str, config_maps: Sequence[Node]) -> tuple[bool, str]:
+    """Whether ConfigMap `name` (the last of that name) says true at data[key], read with
+    Go's ParseBool; and, when it says neither true nor false, why not."""
+    found = [c for c in config_maps if objects.name(c) == name]
+    value = nodes.scalar_str(nodes.get(nodes.get(found[-1], "data"), key)) if found else None
+    if value in _GO_TRUE or value in _GO_FALSE:
+        return value in _GO_TRUE, ""
+    if not found:
+        return False, f'ConfigMap "{name}" is not among the items'
+    if value is None:
+        return False, f'ConfigMap "{name}" has no data key "{key}"'
+    return False, f'ConfigMap "{name}" data "{key}" is {json.dumps(value)}, not a boolean'

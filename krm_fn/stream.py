@@ -182,7 +182,7 @@ def _needles(usable: Sequence[ImageMap]) -> set[str]:
     out = set()
     for m in usable:
         assert m.inject is not None
-        out |= {m.selector.ref.familiar_name(), m.inject.familiar_name()}
+        out |= {m.selector.needle(), m.inject.familiar_name()}
     return out
 
 

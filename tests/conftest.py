@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
@@ -37,23 +38,32 @@ class Run:
     exit_code: int
 
 
-def run_fn(stdin: str | bytes, *args: str, generated: bool = False, stable: bool = True) -> Run:
+def run_fn(
+    stdin: str | bytes,
+    *args: str,
+    generated: bool = False,
+    stable: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> Run:
     """`apply-imagemaps ARGS < stdin`, in-process, its output checked by the oracle
     (tests/oracle.py) and, when it succeeds and `stable`, run again to check that nothing
     changes. `generated`: the output may end with a generator's new objects."""
-    first, output = run_cli(stdin, *args)
+    first, output = run_cli(stdin, *args, environ=environ)
     if output is not None:
         assert_exact(stdin, output.stdout, output.results, generated=generated)
         if stable and first.exit_code == 0:
-            again = run_cli(first.stdout, *args)[1]
+            again = run_cli(first.stdout, *args, environ=environ)[1]
             assert again is not None
             assert_stable(output.stdout, again)
     return first
 
 
-def run_cli(stdin: str | bytes, *args: str) -> tuple[Run, Output | None]:
+def run_cli(
+    stdin: str | bytes, *args: str, environ: Mapping[str, str] | None = None
+) -> tuple[Run, Output | None]:
     """The CLI's exit status and streams, and the run's Output (None when it never ran);
-    unchecked: for tests of the program itself rather than of its output."""
+    unchecked: for tests of the program itself rather than of its output. `environ`: the
+    environment the program reads (none by default)."""
     data = stdin.encode() if isinstance(stdin, str) else stdin
     out, err = io.BytesIO(), io.StringIO()
     outputs: list[Output] = []
@@ -63,7 +73,7 @@ def run_cli(stdin: str | bytes, *args: str) -> tuple[Run, Output | None]:
         return outputs[-1]
 
     with mock.patch.object(cli, "run", recorded):
-        code = main(list(args), stdin=io.BytesIO(data), stdout=out, stderr=err)
+        code = main(list(args), stdin=io.BytesIO(data), stdout=out, stderr=err, environ=environ)
     return Run(out.getvalue().decode(), err.getvalue(), code), outputs[0] if outputs else None
 
 

@@ -17,18 +17,19 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
 
-from krm_fn import cli, pipeline
+from krm_fn import cli, pipeline, tilt
 from tests.oracle import assert_exact, assert_stable
 
 REPO = Path(__file__).resolve().parents[2]
@@ -162,7 +163,7 @@ def helm_document(stream: str, source: str) -> str:
 class FnRun:
     """One run of apply-imagemaps as a host made it: its arguments and working directory,
     the bytes of each argument that named a file (kustomize's config file is gone when the
-    host is done), stdin, and what it gave back."""
+    host is done), stdin, what it gave back, and the environment `--tilt` reads (`_TILT_ENV`)."""
 
     args: list[str]
     cwd: Path
@@ -171,17 +172,24 @@ class FnRun:
     stdout: bytes
     stderr: bytes
     status: int
+    env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def by_hand(
-        cls, args: Sequence[str | Path], stdin: str, done: subprocess.CompletedProcess[str]
+        cls,
+        args: Sequence[str | Path],
+        stdin: str,
+        done: subprocess.CompletedProcess[str],
+        env: Mapping[str, str] | None = None,
     ) -> FnRun:
-        """A run made with `run` (``args[0]`` the program), its files read now."""
+        """A run made with `run` (``args[0]`` the program, `env` its environment), its
+        files read now."""
         argv = [str(a) for a in args[1:]]
         files = {a: Path(a).read_bytes() for a in _file_args(argv) if Path(a).is_file()}
+        tilt_env = {k: v for k, v in (env or {}).items() if re.fullmatch(_TILT_ENV, k)}
         return cls(
             argv, Path.cwd(), files, stdin.encode(), done.stdout.encode(), done.stderr.encode(),
-            done.returncode,
+            done.returncode, tilt_env,
         )  # fmt: skip
 
 
@@ -211,6 +219,12 @@ def check_fn_run(
         assert (fn.status, fn.stdout) == (1, b""), f"{what}: a config file it cannot read"
         return None
     files = [pipeline.ConfigFile(path, fn.files[path]) for path in args.paths]
+    if args.tilt:  # the same Tilt variables, and the same `tilt` on PATH
+        try:
+            files += tilt.config_files(fn.env, cli.max_input(fn.env))
+        except tilt.TiltError:
+            assert (fn.status, fn.stdout) == (1, b""), f"{what}: --tilt variables in error"
+            return None
 
     def read(path: str) -> bytes:
         return (fn.cwd / path).read_bytes()
@@ -224,9 +238,13 @@ def check_fn_run(
     return out
 
 
+# What of a run's environment is recorded: what `--tilt` reads (Tilt's variables, and the
+# PATH it finds `tilt` on).
+_TILT_ENV = "TILT_[A-Za-z0-9_]*|PATH"  # the names, an ERE and a Python regex alike
 # The recording apply-imagemaps: run N keeps its arguments (NUL-terminated), working
-# directory, a copy of each argument that names a file (file.I for argument I), stdin, and
-# the real one's stdout, stderr and exit status, which it passes on unchanged.
+# directory, a copy of each argument that names a file (file.I for argument I), stdin,
+# _TILT_ENV's variables (a line each), and the real one's stdout, stderr and exit status,
+# which it passes on unchanged.
 _RECORDER = """\
 #!/bin/sh
 n=0
@@ -242,6 +260,7 @@ for a in "$@"; do
   i=$((i + 1))
 done
 pwd >"$d/cwd"
+env | grep -E '^({tilt_env})=' >"$d/env"
 cat >"$d/stdin"
 {real} "$@" <"$d/stdin" >"$d/stdout" 2>"$d/stderr"
 status=$?
@@ -263,7 +282,11 @@ class Recorder:
         self.path = root / "bin" / name
         self.path.parent.mkdir()
         self.path.write_text(
-            _RECORDER.format(runs=shlex.quote(str(self.runs_dir)), real=shlex.quote(str(real)))
+            _RECORDER.format(
+                runs=shlex.quote(str(self.runs_dir)),
+                real=shlex.quote(str(real)),
+                tilt_env=_TILT_ENV,
+            )
         )
         self.path.chmod(0o755)
         self.checked = 0
@@ -289,6 +312,7 @@ class Recorder:
                     argv, Path((d / "cwd").read_text().rstrip("\n")), files,
                     (d / "stdin").read_bytes(), (d / "stdout").read_bytes(),
                     (d / "stderr").read_bytes(), int((d / "status").read_text()),
+                    dict(line.split("=", 1) for line in (d / "env").read_text().splitlines()),
                 )
             )  # fmt: skip
         return out
