@@ -19,7 +19,7 @@ from krm_fn import documents, imagemap, locators, nodes, parallel, resourcelist
 from krm_fn.documents import Document, ReadError
 from krm_fn.edits import Edit, OverlapError, apply, ordered
 from krm_fn.imagemap import ImageMap, Options
-from krm_fn.inject import Target, inject
+from krm_fn.inject import Injector, Target
 from krm_fn.jsonpath import JSONPathLimitError
 from krm_fn.results import FileRef, ResourceRef, Result, Severity, exit_code
 
@@ -306,8 +306,7 @@ def _process(
     ref: ResourceRef | None,
     text: str,
     file: FileRef | None,
-    usable: list[ImageMap],
-    options: Options,
+    injector: Injector,
     used: set[str],
     results: list[Result],
 ) -> list[Edit]:
@@ -318,7 +317,7 @@ def _process(
             continue
         target = Target(obj, text, ref if obj is node else _ref(obj), file)
         try:
-            outcome = inject(target, usable, options)
+            outcome = injector.inject(target)
         except JSONPathLimitError as err:  # a locator's path is too much work here
             results.append(Result(Severity.ERROR, str(err), target.resource, file=file))
             continue
@@ -480,6 +479,7 @@ class _Rewrite:
         when there are ImageMaps to apply (else no result names a document's file)."""
         composed, options = composed or {}, options or self.options
         needles, out = _needles(usable), list[tuple[ResourceRef | None, bool, str]]()
+        injector = Injector(usable, options)
         seen = {} if seen is None else seen
         for doc in docs:
             try:
@@ -501,9 +501,7 @@ class _Rewrite:
                 ref = _ref(node) if node is not None and content else None
                 edits = []
                 if usable and isinstance(node, MappingNode):
-                    edits = _process(
-                        node, ref, doc.text, file, usable, options, self.used, self.results
-                    )
+                    edits = _process(node, ref, doc.text, file, injector, self.used, self.results)
                 try:
                     out.append((ref, content, apply(doc.text, edits)))
                 except OverlapError as err:
@@ -640,14 +638,14 @@ def _run_krm(
     rewrite = _Rewrite(_options(maps, strict), errors=[])
     edits: list[Edit] = []
     if usable:
+        injector = Injector(usable, rewrite.options)
         for item in rl.items:
             edits += _process(
                 item,
                 _ref(item),
                 doc.text,
                 _krm_file(item),
-                usable,
-                rewrite.options,
+                injector,
                 rewrite.used,
                 rewrite.results,
             )
