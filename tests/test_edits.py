@@ -204,6 +204,12 @@ def test_double_quotes_are_json(value: str) -> None:
         ("image: app\n", "yes", 'image: "yes"\n'),
         ("image: !!str app\n", "new", "image: !!str new\n"),
         ("image: &img app\n", "new", "image: &img new\n"),
+        # a tag or anchor, then a comment (and comment lines), then the value
+        ("image: !!str # c\n  app\n", "new", "image: !!str # c\n  new\n"),
+        ("image: &a # c\n  app\n", "new", "image: &a # c\n  new\n"),
+        ("image: !!str &a # c\n  # d\n  app\n", "new", "image: !!str &a # c\n  # d\n  new\n"),
+        ("image: &a\n  app\n", "new", "image: &a\n  new\n"),
+        ("- &a # c\n  'app'\n", "it's", "- &a # c\n  'it''s'\n"),
         ("image:\n", "new", "image: new\n"),
         ("image: |-\n  app\nnext: 1\n", "new", 'image: "new"\nnext: 1\n'),
         (
@@ -320,6 +326,12 @@ def test_overlapping_edits_are_refused() -> None:
         ("? a\n: 1\n? results\n: []\n? b\n: 2\n", "? a\n: 1\n? b\n: 2\n"),
         ('{"a": 1, "results": []}', '{"a": 1}'),
         ('{"results": [], "a": 1}', '{"a": 1}'),
+        # a flow mapping's entries on lines of their own: up to the next entry, or from the
+        # end of the one before
+        ('{\n  "results": [],\n  "a": 1\n}', '{\n  "a": 1\n}'),
+        ('{\n  "a": 1,\n  "results": []\n}', '{\n  "a": 1\n}'),
+        ("# YAML\n{a: 1, results: [], b: 2}", "# YAML\n{a: 1, b: 2}"),
+        ("# YAML\n{a: 1,\n results: [x], # c\n b: 2}", "# YAML\n{a: 1,\n b: 2}"),
     ],
 )
 def test_remove_entry(text: str, expected: str | None) -> None:

@@ -7,12 +7,12 @@ that does not exist, because no test covered them: every location gets a row her
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from krm_fn.fields import Place
 from krm_fn.locate import find
 from krm_fn.schema import field_path
 from tests.conftest import imagemap, run_fn
+from tests.texts import compose
 
 POD_SPEC = """\
     containers:
@@ -125,35 +125,31 @@ ROWS = [
 
 @pytest.mark.parametrize(("text", "paths"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS])
 def test_find(text: str, paths: list[str]) -> None:
-    located = find(yaml.compose(text, Loader=yaml.CSafeLoader), env=True)
+    located = find(compose(text), env=True)
     assert [field_path(f.path) for f in located.fields] == paths
 
 
 def test_env_only_on_request() -> None:
     text = "spec:\n  containers:\n  - image: a\n    env:\n    - {name: E, value: a}\n"
-    located = find(yaml.compose(text, Loader=yaml.CSafeLoader), env=False)
+    located = find(compose(text), env=False)
     assert [f.place for f in located.fields] == [Place.CONTAINER]
 
 
 def test_non_string_image_is_located_but_has_no_value() -> None:
     text = "spec:\n  containers:\n  - image: 8080\n"
-    (field,) = find(yaml.compose(text, Loader=yaml.CSafeLoader), env=False).fields
+    (field,) = find(compose(text), env=False).fields
     assert field.value is None
-
-
-def _compose(text: str) -> yaml.Node:
-    return yaml.compose(text, Loader=yaml.CSafeLoader)
 
 
 def test_a_pod_spec_through_a_merge_key_is_found() -> None:
     text = "x: &pod {containers: [{image: a:1}]}\nspec:\n  <<: *pod\n"
-    paths = [field_path(f.path) for f in find(_compose(text), env=False).fields]
+    paths = [field_path(f.path) for f in find(compose(text), env=False).fields]
     assert sorted(paths) == ["spec.containers[0].image", "x.containers[0].image"]
 
 
 def test_recursive_merges_end() -> None:
     text = "a: &a\n  b:\n    <<: *a\n    containers: [{image: a:1}]\n"
-    assert [f.value for f in find(_compose(text), env=False).fields] == ["a:1", "a:1"]
+    assert [f.value for f in find(compose(text), env=False).fields] == ["a:1", "a:1"]
 
 
 def test_of_duplicate_keys_only_the_last_counts() -> None:
@@ -161,7 +157,7 @@ def test_of_duplicate_keys_only_the_last_counts() -> None:
         "spec:\n  containers: [{image: a:1}]\n  volumes: []\n"
         "spec:\n  initContainers: [{image: a:2}]\n"
     )
-    located = find(_compose(text), env=False)
+    located = find(compose(text), env=False)
     assert [(field_path(f.path), f.value) for f in located.fields] == [
         ("spec.initContainers[0].image", "a:2")
     ]
@@ -170,7 +166,7 @@ def test_of_duplicate_keys_only_the_last_counts() -> None:
 
 def test_an_inline_merge_key_is_merged_not_walked() -> None:
     text = "spec:\n  <<: {containers: [{image: a:1}]}\n"
-    paths = [field_path(f.path) for f in find(_compose(text), env=False).fields]
+    paths = [field_path(f.path) for f in find(compose(text), env=False).fields]
     assert paths == ["spec.containers[0].image"]
 
 
@@ -181,7 +177,7 @@ def test_a_key_before_a_merge_key_that_gives_it_is_ambiguous() -> None:
         "  initContainers:\n  - {image: a:3, <<: {image: a:4}}\n"
         "  - {<<: {image: a:5}, image: a:6}\n"
     )
-    located = find(_compose(text), env=False)
+    located = find(compose(text), env=False)
     assert sorted(field_path(f.path) for f in located.fields) == [
         "spec.initContainers[1].image",
         "x.containers[0].image",
@@ -197,7 +193,7 @@ def test_a_pod_spec_merged_from_a_mapping_that_disagrees_is_ambiguous() -> None:
         "x: &in {containers: [{image: a:1}]}\ny: &mid {containers: [{image: a:2}], <<: *in}\n"
         "spec:\n  <<: *mid\n"
     )
-    located = find(_compose(text), env=False)
+    located = find(compose(text), env=False)
     assert [field_path(f.path) for f in located.fields] == ["x.containers[0].image"]
     assert [field_path(p) for p in located.ambiguous] == ["spec.containers", "y.containers"]
 
@@ -226,7 +222,7 @@ def test_image_volumes_of_builtin_pod_specs_without_containers(
     volumes are found even when it has no container list."""
     body = "".join(f"{'  ' * i}{key}:\n" for i, key in enumerate(at))
     text = _obj(api_version, kind, body + _indent(VOLUME_ONLY, 2 * len(at)))
-    located = find(yaml.compose(text), env=False)
+    located = find(compose(text), env=False)
     assert [(f.place, field_path(f.path), f.value) for f in located.fields] == [
         (Place.VOLUME, field_path([*at, "volumes", 0, "image", "reference"]), "app:1")
     ]
@@ -236,7 +232,7 @@ def test_image_volumes_without_containers_elsewhere_are_not_pod_specs() -> None:
     """A custom resource's `spec.volumes` with no container list is not known to be a pod
     spec (Tilt does not decode custom resources into pod specs either)."""
     text = _obj("example.com/v1", "Thing", "spec:\n" + _indent(VOLUME_ONLY, 2))
-    assert find(yaml.compose(text), env=False).fields == []
+    assert find(compose(text), env=False).fields == []
 
 
 @pytest.mark.parametrize("krm", [False, True], ids=["stream", "krm"])

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import pytest
 from yaml import ScalarNode
 
-from krm_fn import edits, setters
-from krm_fn.edits import Edit
+from krm_fn import edits, nodes, setters
+from krm_fn.edits import Edit, ListStyle
 from krm_fn.fields import Container
 from krm_fn.locate import find
 from krm_fn.nodes import Entry
@@ -324,6 +324,11 @@ LISTS: dict[str, tuple[str, str, list[str]]] = {
         '{\n  "containers": [{\n    "image": "app"\n  }]\n}',
         [],
     ),
+    "remove-every-duplicate": (  # else the one left would come to count
+        "containers:\n- command: [a]\n  image: app\n  command: [b]\n",
+        "containers:\n- image: app\n",
+        [],
+    ),
     "remove-json-first": (
         '{"containers": [{"command": ["a"], "image": "app"}]}',
         '{"containers": [{"image": "app"}]}',
@@ -356,3 +361,35 @@ def test_set_list_and_scalar_at_one_spot_in_json() -> None:
         '"args": ["run", "yes"], "imagePullPolicy": "IfNotPresent", "name": "c"}]}'
     )
     assert json.loads(out)["containers"][0]["args"] == ["run", "yes"]
+
+
+@pytest.mark.parametrize(
+    ("text", "layout"),
+    [
+        ("containers:\n- image: app\n", ListStyle(offset=0)),
+        ("containers:\n  - image: app\n", ListStyle(offset=2)),
+        ("  containers:\n      - image: app\n", ListStyle(offset=4)),
+        ("? containers\n:   - image: app\n", ListStyle(offset=4)),  # from the `?`
+        ("containers: [{image: app}]\n", ListStyle(flow=True)),
+        ("containers:\n- {image: app}\n", ListStyle(flow=True)),  # a flow container
+        ("containers: [\n  {image: app}]\n", ListStyle(flow=True)),
+    ],
+)
+def test_list_layout(text: str, layout: ListStyle) -> None:
+    c = _container(text)
+    assert setters.list_layout(text, c.node, c.seq, c.list_key) == layout
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("command: [a, 'b']", ["a", "b"]),
+        ("command: [a, 1, [x]]", ["a", None, None]),
+        ("command: []", []),
+        ("command: a", None),
+        ("command:", None),
+        ("other: [a]", None),
+    ],
+)
+def test_list_value(text: str, value: list[str | None] | None) -> None:
+    assert setters.list_value(nodes.get_entry(compose(text), "command")) == value
