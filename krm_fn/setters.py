@@ -13,9 +13,10 @@ from collections.abc import Sequence
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
-from krm_fn import edits, nodes
-from krm_fn.edits import Edit, ListStyle
+from krm_fn import edits, nodes, render
+from krm_fn.edits import Edit
 from krm_fn.nodes import Entry
+from krm_fn.render import ListStyle
 
 __all__ = ["list_layout", "list_value", "set_list", "set_scalar"]
 
@@ -29,10 +30,10 @@ def set_scalar(text: str, mapping: MappingNode, key: str, value: str, anchor: En
     entry = nodes.get_entry(mapping, key)
     if entry is not None and nodes.scalar_str(entry[1]) == value:
         return None
-    quote = '"' if edits.json_style(mapping, anchor[0]) else ""
+    quote = '"' if render.json_style(mapping, anchor[0]) else ""
     if entry is not None and isinstance(entry[1], ScalarNode):  # JSON's null, true, 1: quoted
-        return edits.replace_scalar(text, entry[1], value, plain=quote)
-    entry_text = f"{edits.render_scalar(key, quote)}: {edits.render_scalar(value, quote)}"
+        return render.replace_scalar(text, entry[1], value, plain=quote)
+    entry_text = f"{render.render_scalar(key, quote)}: {render.render_scalar(value, quote)}"
     if entry is None:
         return edits.insert_after(text, mapping, anchor, entry_text, _RANK.get(key, 0))
     start = edits.entry_start(text, entry[0])  # a list or mapping: the entry is rewritten
@@ -55,26 +56,26 @@ def set_list(
     if not values:  # every entry of the key, so that no duplicate comes to count instead
         keys = [k for k, _ in mapping.value if isinstance(k, ScalarNode) and k.value == key]
         return [edits.remove_entry(text, mapping, k) for k in keys]
-    json_style = edits.json_style(mapping, anchor[0])
+    json_style = render.json_style(mapping, anchor[0])
     quote = '"' if json_style else ""
     if entry is not None and isinstance(entry[1], SequenceNode):
         seq = entry[1]
         first = seq.value[0] if seq.value else None
         if not json_style and isinstance(first, ScalarNode) and first.style in ("'", '"'):
             quote = first.style
-        return [edits.replace_list(text, seq, values, quote)]
+        return [render.replace_list(text, seq, values, quote)]
     style = layout._replace(quote=quote)
-    name = edits.render_scalar(key, quote) + ":"
+    name = render.render_scalar(key, quote) + ":"
     if entry is not None:  # a null, scalar or mapping where the list belongs: in its place
         key_node, value = entry
         start = edits.entry_start(text, key_node)
-        new = edits.render_list(
+        new = render.render_list(
             values, style, edits.entry_column(text, key_node), edits.eol_at(text, start)
         )
         return [Edit(start, edits.text_end(text, value), 0, name + new)]
     column = edits.entry_column(text, anchor[0])
     eol = edits.eol_at(text, anchor[0].end_mark.index)
-    entry_text = name + edits.render_list(values, style, column, eol)
+    entry_text = name + render.render_list(values, style, column, eol)
     return [edits.insert_after(text, mapping, anchor, entry_text, _RANK[key])]
 
 

@@ -8,7 +8,7 @@ import json
 
 from yaml import MappingNode, Node, ScalarNode
 
-from krm_fn import edits, merges, nodes, setters
+from krm_fn import merges, nodes, render, setters
 from krm_fn.edits import Edit
 from krm_fn.fields import Path, Place
 from krm_fn.plan import Override, Plan, Pull, Write
@@ -62,7 +62,7 @@ class _Writer:
             self.edits.append(edit)
         elif f.object_keys is None:
             assert isinstance(f.node, ScalarNode)
-            self.edits.append(edits.replace_scalar(self.text, f.node, new))
+            self.edits.append(render.replace_scalar(self.text, f.node, new))
         else:
             for key, old, value in self._image_object(w):
                 path = (*f.path, key)
@@ -85,7 +85,7 @@ class _Writer:
         changed: list[tuple[str, str | None, str]] = []
         name = inject.familiar_name()
         if repo[1].value != name:
-            self.edits.append(edits.replace_scalar(self.text, repo[1], name))
+            self.edits.append(render.replace_scalar(self.text, repo[1], name))
             changed.append((repo_key, str(repo[1].value), name))
         if tag_key and inject.tag is not None:
             edit = setters.set_scalar(self.text, f.node, tag_key, inject.tag, repo)

@@ -4,15 +4,13 @@ edited text parses to (YAML 1.1, or JSON where the input is JSON)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
-import yaml
-from yaml import MappingNode, Node, ScalarNode, SequenceNode
+from yaml import MappingNode, Node, SequenceNode
 
 from krm_fn import edits
-from krm_fn.edits import Edit, ListStyle, render_scalar
+from krm_fn.edits import Edit
 from tests.texts import compose, data
 
 MARK = "‸"  # where text_end must say a node's text ends (removed from the text)
@@ -150,91 +148,6 @@ def test_text_end_of_a_flow_collection(marked: str) -> None:
     assert edits.text_end(text, compose(text)) == marked.index(MARK)
 
 
-# --- scalars -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [
-        ("nginx", "nginx"),
-        ("localhost:5000/app:tilt-1", "localhost:5000/app:tilt-1"),
-        ("--dry-run=false", "--dry-run=false"),
-        ("-c", "-c"),
-        ("yes", '"yes"'),
-        ("on", '"on"'),
-        ("1.10", '"1.10"'),
-        ("0e12", '"0e12"'),
-        ("1:20", '"1:20"'),
-        ("0o17", '"0o17"'),
-        ("2001-01-01", '"2001-01-01"'),
-        ("~", '"~"'),
-        ("", '""'),
-        ("-", '"-"'),
-        ("a b", '"a b"'),
-        ("x: y", '"x: y"'),
-        ("[::1]:5000/a", '"[::1]:5000/a"'),
-        ("tab\there", '"tab\\there"'),
-        ("line\u2028break", '"line\\u2028break"'),
-        ("é", '"é"'),
-    ],
-)
-def test_render_scalar(value: str, text: str) -> None:
-    assert render_scalar(value) == text
-    assert yaml.safe_load(f"k: {text}") == {"k": value}  # YAML 1.1 reads it back
-
-
-def test_single_quotes_kept() -> None:
-    assert render_scalar("it's", "'") == "'it''s'"
-    assert render_scalar("tab\there", "'") == '"tab\\there"'  # not printable: double
-
-
-@pytest.mark.parametrize("value", ["app", "yes", "a\u2028b\x85", 'q"\\', "é\x7f"])
-def test_double_quotes_are_json(value: str) -> None:
-    text = render_scalar(value, '"')
-    assert json.loads(text) == value
-    assert yaml.safe_load(text) == value
-
-
-@pytest.mark.parametrize(
-    ("text", "value", "expected"),
-    [
-        ("image: app\n", "new", "image: new\n"),
-        ("image: 'app' # c\n", "it's", "image: 'it''s' # c\n"),
-        ('image: "app"\n', "yes", 'image: "yes"\n'),
-        ("image: app\n", "yes", 'image: "yes"\n'),
-        ("image: !!str app\n", "new", "image: !!str new\n"),
-        ("image: &img app\n", "new", "image: &img new\n"),
-        # a tag or anchor, then a comment (and comment lines), then the value
-        ("image: !!str # c\n  app\n", "new", "image: !!str # c\n  new\n"),
-        ("image: &a # c\n  app\n", "new", "image: &a # c\n  new\n"),
-        ("image: !!str &a # c\n  # d\n  app\n", "new", "image: !!str &a # c\n  # d\n  new\n"),
-        ("image: &a\n  app\n", "new", "image: &a\n  new\n"),
-        ("- &a # c\n  'app'\n", "it's", "- &a # c\n  'it''s'\n"),
-        ("image:\n", "new", "image: new\n"),
-        ("image: |-\n  app\nnext: 1\n", "new", 'image: "new"\nnext: 1\n'),
-        (
-            "image: |- # built by CI\n  app\nnext: 1\n",
-            "new",
-            'image: "new" # built by CI\nnext: 1\n',
-        ),
-        ("image: >-   #c\r\n  a\r\n  b\r\n", "new", 'image: "new"   #c\r\n'),
-        ("image: |+ # keep\n  app\n\n\n", "new", 'image: "new" # keep\n\n\n'),
-        ("- |2- # indented\n   app\n- x\n", "new", '- "new" # indented\n- x\n'),
-        ("image: !!str |-\n  app", "new", 'image: !!str "new"'),
-        ("? image\n: |- # c\n  app\n", "new", '? image\n: "new" # c\n'),
-        ('{"image": "app"}', "new", '{"image": "new"}'),
-    ],
-)
-def test_replace_scalar(text: str, value: str, expected: str) -> None:
-    root = compose(text)
-    node = root.value[0] if isinstance(root, SequenceNode) else root.value[0][1]
-    assert isinstance(node, ScalarNode)
-    out = edits.apply(text, [edits.replace_scalar(text, node, value)])
-    assert out == expected
-    found = data(out)
-    assert (found[0] if isinstance(found, list) else found["image"]) == value
-
-
 # --- lines ---------------------------------------------------------------------------
 
 
@@ -264,23 +177,6 @@ def test_insert_lines_without_a_final_newline() -> None:
     assert edits.apply(crlf, [edits.insert_lines(crlf, 8, "z: 3\r\n", 0)]) == crlf + "\r\nz: 3"
 
 
-@pytest.mark.parametrize(
-    ("values", "style", "eol", "expected"),
-    [
-        (["/bin/sh", "-c"], ListStyle(), "\n", "\n    - /bin/sh\n    - -c"),
-        (["a", "yes"], ListStyle(offset=2), "\r\n", '\r\n      - a\r\n      - "yes"'),
-        (["a", "it's"], ListStyle(quote="'"), "\n", "\n    - 'a'\n    - 'it''s'"),
-        (["/bin/sh", "1.10"], ListStyle(flow=True), "\n", ' [/bin/sh, "1.10"]'),
-        (["a, b", "c"], ListStyle(flow=True), "\n", ' ["a, b", c]'),
-        (["a", "b"], ListStyle(flow=True, quote='"'), "\n", ' ["a", "b"]'),
-    ],
-)
-def test_render_list(values: list[str], style: ListStyle, eol: str, expected: str) -> None:
-    text = edits.render_list(values, style, 4, eol)
-    assert text == expected
-    assert yaml.safe_load("k:" + text) == {"k": values}
-
-
 def test_entry_start_and_column() -> None:
     text = "- ? image\n  : app\n  ?  name\n  : c\n  plain: x\n"
     root = compose(text)
@@ -291,21 +187,6 @@ def test_entry_start_and_column() -> None:
     key = compose(flow).value[1][0]
     assert edits.entry_start(flow, key) == key.start_mark.index == 9
     assert "?" not in flow[: edits.entry_start(flow, key)]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ('{"name": "c", "image": "app"}', True),
-        ("{name: c, image: app}", False),
-        ('{name: c, "image": app}', True),
-        ('"name": c\n"image": app\n', False),  # a block mapping: YAML's syntax
-    ],
-)
-def test_json_style(text: str, expected: bool) -> None:
-    root = compose(text)
-    assert isinstance(root, MappingNode)
-    assert edits.json_style(root, root.value[1][0]) is expected
 
 
 def test_overlapping_edits_are_refused() -> None:

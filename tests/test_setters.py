@@ -10,11 +10,12 @@ from collections.abc import Sequence
 import pytest
 from yaml import ScalarNode
 
-from krm_fn import edits, nodes, setters
-from krm_fn.edits import Edit, ListStyle
+from krm_fn import edits, nodes, render, setters
+from krm_fn.edits import Edit
 from krm_fn.fields import Container
 from krm_fn.locate import find
 from krm_fn.nodes import Entry
+from krm_fn.render import ListStyle
 from tests.texts import compose, data
 
 # --- set_scalar: the pull policy, inserted or replaced ----------------------------------
@@ -353,7 +354,7 @@ def test_set_list_and_scalar_at_one_spot_in_json() -> None:
         setters.set_scalar(text, c.node, "imagePullPolicy", "IfNotPresent", _anchor(c)),
         *_set_list(text, c, "args", ["run", "yes"]),
         *_set_list(text, c, "command", CMD),
-        edits.replace_scalar(text, c.image.node, "localhost:5000/app:tilt-1"),
+        render.replace_scalar(text, c.image.node, "localhost:5000/app:tilt-1"),
     ]
     out = edits.apply(text, [e for e in new if e is not None])
     assert out == (
