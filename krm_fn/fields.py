@@ -8,7 +8,6 @@ records are the same field only when they are the same object.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
@@ -30,20 +29,28 @@ class Place(StrEnum):
     IMAGE_OBJECT = "image object"  # repository and tag fields found by an object locator
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class Field:
     """A located field: `owner[key] = node`, at `path` inside the object (a list item found
     by a locator has no owner). An image object's `node` is the mapping that holds its
-    `object_keys` (repository field, tag field)."""
+    `object_keys` (repository field, tag field). `found_by` names the locator, catalog
+    entry or anyImageKey that found it; `merged`: `owner` takes it through a merge key, and
+    `key` and `node` are not its own."""
 
-    place: Place
-    path: Path
-    owner: MappingNode | None
-    key: ScalarNode | None
-    node: Node
-    found_by: str = ""  # the locator, catalog entry or anyImageKey that found it
-    object_keys: tuple[str, str | None] | None = None
-    merged: bool = False  # `owner` takes it through a merge key: `key` and `node` are not its
+    __slots__ = ("found_by", "key", "merged", "node", "object_keys", "owner", "path", "place")
+
+    def __init__(
+        self,
+        place: Place,
+        path: Path,
+        owner: MappingNode | None,
+        key: ScalarNode | None,
+        node: Node,
+        found_by: str = "",
+        object_keys: tuple[str, str | None] | None = None,
+        merged: bool = False,
+    ) -> None:
+        self.place, self.path, self.owner, self.key, self.node = place, path, owner, key, node
+        self.found_by, self.object_keys, self.merged = found_by, object_keys, merged
 
     @property
     def value(self) -> str | None:

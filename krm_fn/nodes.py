@@ -7,7 +7,7 @@ Plain scalars keep the reader's `PLAIN_TAG` until `tag_of` resolves them.
 An alias (`*a`) composes to the very node it names, so a node reached through one starts
 before the key or item that refers to it. Such values are skipped (`is_alias`, `items`):
 editing them would edit the anchor, and every other place it is used, too (see
-krm_fn.anchors). Merge keys are krm_fn.merges'.
+krm_fn.shared_anchors). Merge keys are applied by krm_fn.merges.
 """
 
 from __future__ import annotations

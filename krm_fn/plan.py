@@ -91,7 +91,7 @@ def plan(
     fields = located.fields
     values = [f.value for f in fields]
     writers: list[ImageMap | None] = [None] * len(fields)
-    left: dict[int, bool] = {}  # field -> whether it is left as it is, once known
+    left: dict[int, bool] = {}  # field (by place in the list) -> whether it is left as it is
     left_by: set[str] = set()  # maps that matched a field left as it is
     pulled: dict[Field, ImageMap] = {}
     overrides: dict[tuple[Container, str], Override] = {}
