@@ -1,20 +1,17 @@
-"""Edits: which span of a document's text becomes which text, and splicing them in.
+"""Edits: which span of a document's text becomes which text, and splicing them in; and
+where things are in the text (where an entry starts and ends, its column, its line).
 
-The output is the input with edits spliced in; nothing else is re-serialized. Replaced
-scalars keep their quoting style (a block scalar becomes double-quoted, its header's
-comment kept); inserted keys take the column of the key they follow (of its `?` when it is
-an explicit key) and the sequence style (compact or indented) of the list that holds their
-container; in a JSON-style mapping (`json_style`) new keys, strings and lists are JSON; new
-scalars are quoted whenever YAML 1.1 (what Kubernetes reads) would not read them back as
-the same string.
+The output is the input with edits spliced in; nothing else is re-serialized. Inserted
+keys take the column of the key they follow (of its `?` when it is an explicit key), on a
+line of their own in a block mapping, after a comma in a flow mapping; lines keep their
+own line breaks. What new values look like is krm_fn.render's.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
@@ -24,21 +21,18 @@ from krm_fn import nodes
 __all__ = [
     "BREAKS",
     "Edit",
-    "ListStyle",
     "OverlapError",
+    "alias_end",
     "apply",
     "entry_column",
     "entry_start",
     "eol_at",
     "insert_after",
     "insert_lines",
-    "json_style",
+    "line_end",
+    "line_start",
     "ordered",
     "remove_entry",
-    "render_list",
-    "render_scalar",
-    "replace_list",
-    "replace_scalar",
     "split_lines",
     "text_end",
 ]
@@ -51,16 +45,6 @@ class Edit(NamedTuple):
     end: int
     rank: int
     text: str
-
-
-class ListStyle(NamedTuple):
-    """How a new list is laid out: items' column relative to their key, or flow; and the
-    quoting of its items (that of the items it replaces, `"` in JSON, or "" for plain where
-    safe)."""
-
-    offset: int = 0
-    flow: bool = False
-    quote: str = ""
 
 
 class OverlapError(ValueError):
@@ -88,99 +72,7 @@ def apply(text: str, edits: Iterable[Edit]) -> str:
     return "".join(out)
 
 
-# --- scalars -------------------------------------------------------------------------
-
-# Characters that can start and continue a plain scalar anywhere (block or flow), chosen
-# narrowly: image references, flags and paths stay plain; anything else is quoted.
-_PLAIN = re.compile(r"[A-Za-z0-9_./@+=~-][A-Za-z0-9_./@+=~:-]*", re.ASCII)
-# YAML 1.2 core numbers, some of which YAML 1.1 reads as strings (`0e12`, `0o17`): quoted
-# too, so every reader agrees.
-_YAML12_NUMBER = re.compile(
-    r"[-+]?(?:0o[0-7]+|0x[0-9a-fA-F]+|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)",
-    re.ASCII,
-)
-# Characters a YAML double-quoted scalar must escape that json.dumps leaves alone.
-_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
-
-
-def render_scalar(value: str, style: str = "") -> str:
-    """YAML text for the string `value`, read back as the same string by YAML 1.1 and 1.2.
-
-    `style` is the style to keep (`'`, `"` or "" for plain); plain falls back to double
-    quotes when the value would not stay a string, e.g. `"1.10"`, `"yes"`, `"0e12"`.
-    """
-    if style == "" and _is_plain_safe(value):
-        return value
-    if style == "'" and value.isprintable():
-        return "'" + value.replace("'", "''") + "'"
-    return _UNPRINTABLE.sub(
-        lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False)
-    )
-
-
-def _is_plain_safe(value: str) -> bool:
-    return (
-        _PLAIN.fullmatch(value) is not None
-        and value not in ("-", "---", "...")
-        and not value.endswith(":")
-        and _YAML12_NUMBER.fullmatch(value) is None
-        and nodes.tag_of(ScalarNode(nodes.PLAIN_TAG, value)) == nodes.STR_TAG
-    )
-
-
-def replace_scalar(text: str, node: ScalarNode, value: str, plain: str = "") -> Edit:
-    """Replace a scalar's value, keeping its tag, anchor, quoting style and comments; a plain
-    one takes the style `plain` (`"` in JSON, whose plain scalars are not strings)."""
-    start = _value_start(text, node.start_mark.index)
-    end = node.end_mark.index
-    style = node.style or plain
-    comment = ""
-    if style in ("|", ">"):  # block scalar: from its indicator to its last text, in quotes
-        end = text_end(text, node)
-        style = '"'
-        header = text[start : _line_end(text, start)[0]].rstrip()
-        comment = header[len(header.split("#", 1)[0].rstrip()) :]  # the header's, if any
-    new = render_scalar(value, style) + comment
-    if start == end and start and not text[start - 1].isspace():
-        new = " " + new  # an empty value right after `key:` (`key:value` would be a key)
-    return Edit(start, end, 0, new)
-
-
-def _value_start(text: str, pos: int) -> int:
-    """Skip a node's properties (`!tag`, `&anchor`) and the space or comments after them."""
-    while pos < len(text) and text[pos] in "!&":
-        while pos < len(text) and not text[pos].isspace():
-            pos += 1
-        while pos < len(text) and (text[pos].isspace() or text[pos] == "#"):
-            pos = _line_end(text, pos)[0] if text[pos] == "#" else pos + 1
-    return pos
-
-
-# --- keys ----------------------------------------------------------------------------
-
-
-def render_list(values: Sequence[str], style: ListStyle, column: int, eol: str) -> str:
-    """A list value as text that follows `key:` (flow: ` [a, b]`; block: lines at column)."""
-    if style.flow:
-        return " [" + ", ".join(render_scalar(v, style.quote) for v in values) + "]"
-    pad = " " * (column + style.offset)
-    return "".join(f"{eol}{pad}- {render_scalar(v, style.quote)}" for v in values)
-
-
-def replace_list(text: str, seq: SequenceNode, values: Sequence[str], quote: str) -> Edit:
-    """Replace a list's items (new ones quoted with `quote` where not plain), keeping its
-    tag, anchor, comments before its first item, and layout: flow, or block at its column."""
-    start = _value_start(text, seq.start_mark.index)  # the `[`, or the first item's `-`
-    eol = eol_at(text, start)
-    style = ListStyle(flow=bool(seq.flow_style), quote=quote)
-    items = render_list(values, style, start - _line_start(text, start), eol)
-    return Edit(start, text_end(text, seq), 0, items.lstrip())
-
-
-def json_style(mapping: MappingNode, key: ScalarNode) -> bool:
-    """Whether new entries of `mapping` are written as JSON: it is a flow mapping and its
-    key `key` is double-quoted (a JSON document, or JSON's style in YAML)."""
-    return bool(mapping.flow_style) and key.style == '"'
+# --- entries -------------------------------------------------------------------------
 
 
 def insert_after(
@@ -222,20 +114,20 @@ _BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 BREAKS = "\r\n\x85\u2028\u2029"
 
 
-def _line_end(text: str, pos: int) -> tuple[int, str]:
+def line_end(text: str, pos: int) -> tuple[int, str]:
     """(where the line after `pos` starts, the line break); at the end: (len(text), "")."""
     found = _BREAK.search(text, pos)
     return (found.end(), found.group()) if found else (len(text), "")
 
 
-def _line_start(text: str, pos: int) -> int:
+def line_start(text: str, pos: int) -> int:
     """Where the line holding `pos` starts."""
     return max(text.rfind(c, 0, pos) for c in BREAKS) + 1
 
 
 def eol_at(text: str, pos: int) -> str:
     """The line ending to write on the line holding `pos`: its own CRLF or CR, else LF."""
-    brk = _line_end(text, pos)[1]
+    brk = line_end(text, pos)[1]
     return brk if brk in ("\r\n", "\r") else "\n"
 
 
@@ -249,7 +141,7 @@ def split_lines(text: str) -> list[str]:
 def insert_lines(text: str, pos: int, lines: str, rank: int) -> Edit:
     """Insert `lines` (each ending with a line break) after the line holding `pos`; after a
     last line without a break, the break comes first and the final one is left out."""
-    at, brk = _line_end(text, pos)
+    at, brk = line_end(text, pos)
     if brk:
         return Edit(at, at, rank, lines)
     body = lines.rstrip("\r\n")
@@ -265,12 +157,12 @@ def remove_entry(text: str, mapping: MappingNode, key: ScalarNode) -> Edit:
         return Edit(start, entry_start(text, pairs[index + 1][0]), 0, "")
     if mapping.flow_style:
         return Edit(_entry_end(text, *pairs[index - 1]), end, 0, "")
-    return Edit(_line_start(text, start), _line_end(text, end)[0], 0, "")
+    return Edit(line_start(text, start), line_end(text, end)[0], 0, "")
 
 
 def _starts_line(text: str, pos: int) -> bool:
     """Whether only blanks stand before `pos` on its line."""
-    return text[_line_start(text, pos) : pos].strip() == ""
+    return text[line_start(text, pos) : pos].strip() == ""
 
 
 def text_end(text: str, node: Node) -> int:

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, cast
 import yaml
 
 from krm_fn.locators import Locator, compile_locators
-from krm_fn.options import Options, PullPolicy, Settings, settings
+from krm_fn.options import Settings, settings
 from krm_fn.reference import InvalidReferenceError, Reference, parse_normalized_named
 from krm_fn.schema import Problem, Shape, check, field_path
 
@@ -39,10 +39,6 @@ __all__ = [
     "Config",
     "ImageMap",
     "Manifests",
-    # Options and PullPolicy are krm_fn.options'; named here until krm_fn.inject imports
-    # them from there
-    "Options",
-    "PullPolicy",
     "Selector",
     "TiltName",
     "load",

@@ -2,34 +2,21 @@
 
 Nodes are never constructed into Python objects on the hot path: keys PyYAML cannot
 construct (`- =`, `{{x}}: y`) must pass through, and node positions are what edits need.
+Plain scalars keep the reader's `PLAIN_TAG` until `tag_of` resolves them.
 
 An alias (`*a`) composes to the very node it names, so a node reached through one starts
-before the key or item that refers to it. Such values are skipped: editing them would edit
-the anchor, and every other place it is used, too. For the same reason an anchored node
-that an alias uses (`shared_anchor`) is never edited. Merge keys (`<<: *base`) are applied
-on request (`lookup`, `merged`), as Kubernetes reads them.
+before the key or item that refers to it. Such values are skipped (`is_alias`, `items`):
+editing them would edit the anchor, and every other place it is used, too (see
+krm_fn.shared_anchors). Merge keys are applied by krm_fn.merges.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
-from typing import cast
 
-from yaml import (
-    AliasEvent,
-    CollectionEndEvent,
-    CollectionStartEvent,
-    MappingNode,
-    Node,
-    ScalarEvent,
-    ScalarNode,
-    SequenceNode,
-)
-from yaml._yaml import CParser
+from yaml import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.error import Mark
 from yaml.resolver import Resolver
 
 __all__ = [
@@ -37,7 +24,7 @@ __all__ = [
     "PLAIN_TAG",
     "STR_TAG",
     "ConfigDataError",
-    "after_merges",
+    "Entry",
     "aliased",
     "all_items",
     "counted",
@@ -45,35 +32,34 @@ __all__ = [
     "get",
     "get_entry",
     "is_alias",
-    "is_merge",
     "items",
-    "lookup",
-    "merged",
     "scalar_str",
-    "shadowed",
-    "shared_anchor",
     "tag_of",
     "to_data",
 ]
 
 STR_TAG = "tag:yaml.org,2002:str"
-MERGE_TAG = "tag:yaml.org,2002:merge"
 NULL_TAG = "tag:yaml.org,2002:null"
 # The tag the reader gives a plain scalar until `tag_of` resolves it.
 PLAIN_TAG = "!apply-imagemaps/plain"
+Entry = tuple[ScalarNode, Node]  # a mapping's (key node, value node)
 _SCALARS = SafeConstructor()
-_RESOLVER = Resolver()
-_RESOLVED: dict[str, str] = {}
+# A plain scalar's first character -> PyYAML's YAML 1.1 implicit resolvers for it, in the
+# order it tries them (it would try those under `None` for every value too: there are none).
+_IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
 
 
 def tag_of(node: ScalarNode) -> str:
-    """A scalar's tag, a plain one resolved as YAML 1.1 (what Kubernetes reads) would."""
+    """A scalar's tag, a plain one resolved as YAML 1.1 (what Kubernetes reads) would: as
+    PyYAML's `Resolver.resolve` does, without its per-call overhead (most values start with
+    a character no resolver is registered for, and are strings at once)."""
     if node.tag != PLAIN_TAG:
         return str(node.tag)
     value = str(node.value)
-    if value not in _RESOLVED:
-        _RESOLVED[value] = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-    return _RESOLVED[value]
+    for tag, pattern in _IMPLICIT.get(value[:1], ()):
+        if pattern.match(value):
+            return tag
+    return STR_TAG
 
 
 def scalar_str(node: Node | None) -> str | None:
@@ -114,7 +100,7 @@ def is_alias(key: Node, value: Node) -> bool:
     return bool(value.start_mark.index < key.end_mark.index)
 
 
-def get_entry(mapping: Node | None, key: str) -> tuple[ScalarNode, Node] | None:
+def get_entry(mapping: Node | None, key: str) -> Entry | None:
     """The last (key, value) entry named `key` (go-yaml keeps the last of duplicate keys),
     or None, also when that one is an alias."""
     found = None
@@ -145,180 +131,6 @@ def all_items(seq: SequenceNode) -> Iterator[tuple[int, Node, bool]]:
         alias = item.start_mark.index <= floor
         floor = max(floor, item.start_mark.index)
         yield index, item, alias
-
-
-Entry = tuple[ScalarNode, Node]
-
-
-def lookup(mapping: MappingNode, key: str) -> tuple[ScalarNode, Node, bool] | None:
-    """The entry that counts for `key` as Kubernetes reads the mapping, and whether it comes
-    through a merge key: its own last entry (an alias value too), else the one a merge key
-    (`<<: *base`) gives it."""
-    found = None
-    merges = False
-    for k, v in mapping.value:
-        if isinstance(k, ScalarNode):
-            if k.value == key:
-                found = k, v
-            merges = merges or is_merge(k)
-    if found is not None:
-        return (*found, False)
-    entry = merged(mapping).get(key) if merges else None
-    return (*entry, True) if entry else None
-
-
-def merged(
-    mapping: MappingNode, memo: dict[int, dict[str, Entry]] | None = None
-) -> dict[str, Entry]:
-    """The entries a mapping's merge keys (`<<: *base`, `<<: [*a, *b]`) give it, as go-yaml
-    v3 and PyYAML apply them: of the merged mappings, the first to have a key gives it; their
-    own merge keys count too. Its own keys override them (see `lookup`). The entries are the
-    merged mappings' own (key node, value node). `memo` (id(mapping) -> all its entries)
-    keeps what is worked out for the next call on the same tree. Where go-yaml v2 (which
-    Kubernetes reads with) differs, the key is `shadowed`."""
-    return _merges(mapping, {} if memo is None else memo, in_order=False)
-
-
-def _merges(
-    mapping: MappingNode, given: dict[int, dict[str, Entry]], in_order: bool
-) -> dict[str, Entry]:
-    """`merged` (or, `in_order`, all of a mapping's entries as go-yaml v2 sets them: each
-    key and merge key in turn, a later one overriding an earlier one). Iterative: merges of
-    merges may nest deep, fan out, or (through an alias of an ancestor) loop."""
-    reading: set[int] = set()  # on the path from `mapping`: a source among them is a loop
-    stack: list[tuple[MappingNode, bool]] = [(mapping, False)]
-    while stack:
-        node, sources_done = stack.pop()
-        if sources_done:
-            reading.discard(id(node))
-            entries: dict[str, Entry] = {}
-            if in_order:
-                for k, v in node.value:
-                    if not isinstance(k, ScalarNode):
-                        continue
-                    if not is_merge(k):
-                        entries[k.value] = k, v
-                        continue
-                    for source in reversed(_sources_of(v)):  # so the earlier one wins
-                        entries.update(given.get(id(source), {}))
-                if node is mapping:
-                    return entries
-                given[id(node)] = entries
-                continue
-            for source in _sources(node):
-                for name, entry in given.get(id(source), {}).items():
-                    entries.setdefault(name, entry)
-            if node is mapping:
-                return entries
-            given[id(node)] = {**entries, **_own(node)}
-        elif node is mapping or (id(node) not in given and id(node) not in reading):
-            reading.add(id(node))
-            stack.append((node, True))
-            stack += [(source, False) for source in reversed(_sources(node))]
-    raise AssertionError("unreachable: the mapping itself is read last")
-
-
-def _sources(mapping: MappingNode) -> list[MappingNode]:
-    """The mappings a mapping's merge keys name, in order."""
-    out = []
-    for k, v in mapping.value:
-        if isinstance(k, ScalarNode) and is_merge(k):
-            out += _sources_of(v)
-    return out
-
-
-def _sources_of(value: Node) -> list[MappingNode]:
-    """The mappings one merge key's value names: a mapping, or a list of them."""
-    return [
-        m
-        for m in (value.value if isinstance(value, SequenceNode) else [value])
-        if isinstance(m, MappingNode)
-    ]
-
-
-def after_merges(mapping: MappingNode, entry: Entry) -> Entry:
-    """The entry that new keys go after: `entry`, or the mapping's last merge key when that
-    comes later or `entry` is a merged one (go-yaml v2, which Kubernetes reads with, lets a
-    merge key override the keys before it)."""
-    pairs = mapping.value
-    at = next((i for i, (k, _) in enumerate(pairs) if k is entry[0]), -1)
-    last = max(
-        (i for i, (k, _) in enumerate(pairs) if isinstance(k, ScalarNode) and is_merge(k)),
-        default=-1,
-    )
-    return cast(Entry, pairs[last]) if last > at else entry
-
-
-def shadowed(
-    mapping: MappingNode, memo: dict[int, dict[str, Entry]] | None = None
-) -> dict[str, Entry]:
-    """The keys of a mapping that readers disagree about, each with the entry go-yaml v2
-    (Kubernetes: kubectl, sigs.k8s.io/yaml) reads: it sets keys in order, so a merge key
-    overrides the keys before it, where go-yaml v3 (kustomize's kyaml) and PyYAML take a
-    mapping's own key wherever the merge key is. That is a key given both explicitly and by
-    a merge key after it, here or in a mapping merged in. `memo` is `merged`'s. A single
-    pass when there are no merge keys (the common case)."""
-    if not any(isinstance(k, ScalarNode) and is_merge(k) for k, _ in mapping.value):
-        return {}
-    v3 = {**merged(mapping, memo), **_own(mapping)}
-    v2 = _merges(mapping, {}, in_order=True)
-    return {
-        name: entry
-        for name, entry in v2.items()
-        if name not in v3 or v3[name][1] is not entry[1]  # (not in it: a loop cut elsewhere)
-    }
-
-
-def _own(mapping: MappingNode) -> dict[str, Entry]:
-    """A mapping's own entries by key, the last of duplicate keys winning, merge keys out."""
-    return {
-        k.value: (k, v) for k, v in mapping.value if isinstance(k, ScalarNode) and not is_merge(k)
-    }
-
-
-def is_merge(key: ScalarNode) -> bool:
-    return key.value == "<<" and tag_of(key) == MERGE_TAG
-
-
-# An anchor and an alias as libyaml reads them: names of ASCII letters, digits, `_` and `-`.
-_ANCHOR = re.compile(r"&([\w-]+)", re.ASCII)
-_ALIAS_NAME = re.compile(r"\*([\w-]+)", re.ASCII)
-
-
-def shared_anchor(text: str, start: int, end: int) -> str | None:
-    """The name of an anchored node that an alias uses (`&name` ... `*name`) whose text
-    overlaps text[start:end]: editing there would change the other uses of it as well (or,
-    replacing it whole, leave its aliases naming nothing). None when there is none."""
-    return next((name for s, e, name in _shared(text) if s < end and start < e), None)
-
-
-@functools.lru_cache(maxsize=1)  # the items of a ResourceList share one text
-def _shared(text: str) -> tuple[tuple[int, int, str], ...]:
-    """(start, end, name) of each anchored node in `text` (one document) that an alias uses.
-    The text is parsed (events only) just when some alias-like `*name` names an anchor
-    defined in it, which is rare."""
-    names = set(_ALIAS_NAME.findall(text)) & set(_ANCHOR.findall(text))
-    if not names:
-        return ()
-    parser = CParser(text)
-    spans: dict[str, tuple[int, int]] = {}
-    used: set[str] = set()
-    starts: list[tuple[str | None, int]] = []  # the collections being read: anchor, start
-    try:
-        while (event := parser.get_event()) is not None:
-            at = cast(Mark, event.start_mark).index  # libyaml's marks are PyYAML's in all but name
-            anchor = getattr(event, "anchor", None)
-            if isinstance(event, AliasEvent):
-                used.add(str(anchor))
-            elif isinstance(event, CollectionStartEvent):
-                starts.append((anchor, at))
-            elif isinstance(event, CollectionEndEvent):
-                anchor, at = starts.pop()
-            if isinstance(event, CollectionEndEvent | ScalarEvent) and anchor in names:
-                spans[str(anchor)] = at, cast(Mark, event.end_mark).index
-    finally:
-        parser.dispose()
-    return tuple((*spans[name], name) for name in sorted(used & spans.keys()))
 
 
 def to_data(node: Node) -> object:

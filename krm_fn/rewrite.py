@@ -17,7 +17,7 @@ from krm_fn import documents, objects
 from krm_fn.documents import Document
 from krm_fn.edits import Edit, OverlapError, apply
 from krm_fn.imagemap import ImageMap
-from krm_fn.inject import Target, inject
+from krm_fn.inject import Injector, Target
 from krm_fn.jsonpath import JSONPathLimitError
 from krm_fn.options import Options
 from krm_fn.results import FileRef, ResourceRef, Result, Severity
@@ -57,19 +57,26 @@ class Rewritten(NamedTuple):
 
 
 class Rewrite:
-    """ImageMaps applied with options; what they find goes into `found`."""
+    """ImageMaps applied with options (by one `Injector`, which holds the caches of the
+    objects it sees); what they find goes into `found`."""
 
-    __slots__ = ("found", "maps", "options")
+    __slots__ = ("found", "injector", "maps", "options")
 
     def __init__(
-        self, maps: Sequence[ImageMap], options: Options, found: Findings | None = None
+        self,
+        maps: Sequence[ImageMap],
+        options: Options,
+        found: Findings | None = None,
+        injector: Injector | None = None,
     ) -> None:
         self.maps, self.options = maps, options
         self.found = Findings() if found is None else found
+        self.injector = Injector(maps, options) if injector is None else injector
 
     def part(self) -> Rewrite:
-        """The same ImageMaps and options, with findings of its own (a stream's chunk)."""
-        return Rewrite(self.maps, self.options)
+        """The same ImageMaps, options and injector, with findings of its own (a stream's
+        chunk)."""
+        return Rewrite(self.maps, self.options, injector=self.injector)
 
     def helm_file(self, doc: Document, node: Node | None, seen: dict[str, int]) -> FileRef | None:
         """A stream document's Helm file (`objects.helm_file`), when there are ImageMaps to
@@ -89,7 +96,7 @@ class Rewrite:
                 continue
             target = Target(obj, text, ref if obj is node else objects.ref(obj), file)
             try:
-                outcome = inject(target, self.maps, self.options)
+                outcome = self.injector.inject(target)
             except JSONPathLimitError as err:  # a locator's path is too much work here
                 self.found.results.append(
                     Result(Severity.ERROR, str(err), target.resource, file=file)

@@ -7,12 +7,12 @@ that does not exist, because no test covered them: every location gets a row her
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from krm_fn import nodes
-from krm_fn.locate import Place, find
+from krm_fn.fields import Place
+from krm_fn.locate import find
 from krm_fn.schema import field_path
 from tests.conftest import imagemap, run_fn
+from tests.texts import compose
 
 POD_SPEC = """\
     containers:
@@ -125,115 +125,39 @@ ROWS = [
 
 @pytest.mark.parametrize(("text", "paths"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS])
 def test_find(text: str, paths: list[str]) -> None:
-    located = find(yaml.compose(text, Loader=yaml.CSafeLoader), env=True)
+    located = find(compose(text), env=True)
     assert [field_path(f.path) for f in located.fields] == paths
 
 
 def test_env_only_on_request() -> None:
     text = "spec:\n  containers:\n  - image: a\n    env:\n    - {name: E, value: a}\n"
-    located = find(yaml.compose(text, Loader=yaml.CSafeLoader), env=False)
+    located = find(compose(text), env=False)
     assert [f.place for f in located.fields] == [Place.CONTAINER]
 
 
 def test_non_string_image_is_located_but_has_no_value() -> None:
     text = "spec:\n  containers:\n  - image: 8080\n"
-    (field,) = find(yaml.compose(text, Loader=yaml.CSafeLoader), env=False).fields
+    (field,) = find(compose(text), env=False).fields
     assert field.value is None
-
-
-def _compose(text: str) -> yaml.Node:
-    return yaml.compose(text, Loader=yaml.CSafeLoader)
-
-
-MERGES = """\
-a: &a {image: A, p: a}
-b: &b {image: B, p: b, q: b, <<: {r: inner, p: inner}}
-c:
-  <<: [*a, *b]
-  p: own
-"""
-
-
-def test_merge_keys_as_go_yaml_reads_them() -> None:
-    """Of merged mappings the earlier wins; a mapping's own keys win over what it merges
-    (and over what its merged mappings merge in turn)."""
-    c = nodes.get(_compose(MERGES), "c")
-    assert isinstance(c, yaml.MappingNode)
-    given = {k: v.value for k, (_, v) in nodes.merged(c).items()}
-    assert given == {"image": "A", "p": "a", "q": "b", "r": "inner"}
-    looked = {k: (e[1].value, e[2]) for k in ["image", "p", "r"] if (e := nodes.lookup(c, k))}
-    assert looked == {"image": ("A", True), "p": ("own", False), "r": ("inner", True)}
-    assert nodes.lookup(c, "missing") is None
-
-
-def test_a_merged_image_is_the_containers_own_to_write() -> None:
-    text = "x: &base {image: a:1}\nspec:\n  containers:\n  - <<: *base\n    name: c\n"
-    (field,) = find(_compose(text), env=False).fields
-    assert (field_path(field.path), field.value, field.merged) == (
-        "spec.containers[0].image",
-        "a:1",
-        True,
-    )
-    owner = field.owner
-    assert owner is not None and field.key is not None
-    assert nodes.after_merges(owner, (field.key, field.node))[0].value == "<<"
 
 
 def test_a_pod_spec_through_a_merge_key_is_found() -> None:
     text = "x: &pod {containers: [{image: a:1}]}\nspec:\n  <<: *pod\n"
-    paths = [field_path(f.path) for f in find(_compose(text), env=False).fields]
+    paths = [field_path(f.path) for f in find(compose(text), env=False).fields]
     assert sorted(paths) == ["spec.containers[0].image", "x.containers[0].image"]
 
 
 def test_recursive_merges_end() -> None:
     text = "a: &a\n  b:\n    <<: *a\n    containers: [{image: a:1}]\n"
-    assert [f.value for f in find(_compose(text), env=False).fields] == ["a:1", "a:1"]
-
-
-@pytest.mark.parametrize(
-    ("text", "shared"),
-    [
-        ("a: &x v\nb: *x\n", "x"),
-        ("a: &x v\nb: '*x'\n", None),  # in a string: not an alias
-        ("a: &x v\nb: 1 # *x\n", None),  # in a comment
-        ("a: &x v\nb: &y w\nc: *y\n", None),  # another anchor's alias
-        ("a: &x {k: v}\nb: *x\n", "x"),  # a collection: every node in it
-    ],
-)
-def test_shared_anchor(text: str, shared: str | None) -> None:
-    start = text.index("v")
-    assert nodes.shared_anchor(text, start, start + 1) == shared
-
-
-@pytest.mark.parametrize(
-    ("text", "shadowed"),
-    [
-        ("x: &b {k: 1}\nm: {k: 0, <<: *b}\n", {"k": "1"}),  # own key, then a merge giving it
-        ("x: &b {k: 1}\nm: {<<: *b, k: 0}\n", {}),  # the own key after it wins for all
-        ("x: &b {j: 1}\nm: {k: 0, <<: *b}\n", {}),  # the merge does not give it
-        ("x: &b {k: 1}\nm: {k: 0, <<: [{j: 2}, *b]}\n", {"k": "1"}),
-        ("x: &b {k: 1}\nm: {k: 0, <<: [{k: 2}, *b]}\n", {"k": "2"}),  # the earlier one wins
-        # in a mapping merged in: Kubernetes reads the inner 1, kustomize &mid's 0
-        ("x: &b {k: 1}\ny: &mid {k: 0, <<: *b}\nm: {<<: *mid}\n", {"k": "1"}),
-        ("m: {k: 0}\n", {}),
-    ],
-)
-def test_shadowed(text: str, shadowed: dict[str, str]) -> None:
-    m = nodes.get(_compose(text), "m")
-    assert isinstance(m, yaml.MappingNode)
-    assert {k: v.value for k, (_, v) in nodes.shadowed(m).items()} == shadowed
+    assert [f.value for f in find(compose(text), env=False).fields] == ["a:1", "a:1"]
 
 
 def test_of_duplicate_keys_only_the_last_counts() -> None:
-    root = _compose("a: 1\nb: &x 2\na: 3\nc: 4\nc: *x\n")
-    assert isinstance(root, yaml.MappingNode)
-    assert [(k, v.value) for k, _, v in nodes.counted(root)] == [("b", "2"), ("a", "3")]
-    assert nodes.get_entry(root, "c") is None  # the last `c` is an alias
     text = (
         "spec:\n  containers: [{image: a:1}]\n  volumes: []\n"
         "spec:\n  initContainers: [{image: a:2}]\n"
     )
-    located = find(_compose(text), env=False)
+    located = find(compose(text), env=False)
     assert [(field_path(f.path), f.value) for f in located.fields] == [
         ("spec.initContainers[0].image", "a:2")
     ]
@@ -242,7 +166,7 @@ def test_of_duplicate_keys_only_the_last_counts() -> None:
 
 def test_an_inline_merge_key_is_merged_not_walked() -> None:
     text = "spec:\n  <<: {containers: [{image: a:1}]}\n"
-    paths = [field_path(f.path) for f in find(_compose(text), env=False).fields]
+    paths = [field_path(f.path) for f in find(compose(text), env=False).fields]
     assert paths == ["spec.containers[0].image"]
 
 
@@ -253,7 +177,7 @@ def test_a_key_before_a_merge_key_that_gives_it_is_ambiguous() -> None:
         "  initContainers:\n  - {image: a:3, <<: {image: a:4}}\n"
         "  - {<<: {image: a:5}, image: a:6}\n"
     )
-    located = find(_compose(text), env=False)
+    located = find(compose(text), env=False)
     assert sorted(field_path(f.path) for f in located.fields) == [
         "spec.initContainers[1].image",
         "x.containers[0].image",
@@ -269,7 +193,7 @@ def test_a_pod_spec_merged_from_a_mapping_that_disagrees_is_ambiguous() -> None:
         "x: &in {containers: [{image: a:1}]}\ny: &mid {containers: [{image: a:2}], <<: *in}\n"
         "spec:\n  <<: *mid\n"
     )
-    located = find(_compose(text), env=False)
+    located = find(compose(text), env=False)
     assert [field_path(f.path) for f in located.fields] == ["x.containers[0].image"]
     assert [field_path(p) for p in located.ambiguous] == ["spec.containers", "y.containers"]
 
@@ -298,7 +222,7 @@ def test_image_volumes_of_builtin_pod_specs_without_containers(
     volumes are found even when it has no container list."""
     body = "".join(f"{'  ' * i}{key}:\n" for i, key in enumerate(at))
     text = _obj(api_version, kind, body + _indent(VOLUME_ONLY, 2 * len(at)))
-    located = find(yaml.compose(text), env=False)
+    located = find(compose(text), env=False)
     assert [(f.place, field_path(f.path), f.value) for f in located.fields] == [
         (Place.VOLUME, field_path([*at, "volumes", 0, "image", "reference"]), "app:1")
     ]
@@ -308,7 +232,7 @@ def test_image_volumes_without_containers_elsewhere_are_not_pod_specs() -> None:
     """A custom resource's `spec.volumes` with no container list is not known to be a pod
     spec (Tilt does not decode custom resources into pod specs either)."""
     text = _obj("example.com/v1", "Thing", "spec:\n" + _indent(VOLUME_ONLY, 2))
-    assert find(yaml.compose(text), env=False).fields == []
+    assert find(compose(text), env=False).fields == []
 
 
 @pytest.mark.parametrize("krm", [False, True], ids=["stream", "krm"])

@@ -1,0 +1,93 @@
+"""A run's ImageMaps indexed by what they can match, so that each image field meets only
+the maps that can match it, however many maps there are.
+
+A map matches a reference when its selector does (by name, or with `matchExact` the
+whole reference), or when the reference already is the map's injected one: so a map is
+found under its selector's name and under its injected reference. The maps keep their
+order (S11): `first` gives the next one from a place in the list on.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+from krm_fn.imagemap import ImageMap, TiltName, sanitize_name
+from krm_fn.reference import InvalidReferenceError, Reference, parse_normalized_named
+
+__all__ = ["MapIndex", "References"]
+
+
+class References:
+    """The references strings hold, parsed once each: the same images recur a lot."""
+
+    __slots__ = ("_parsed",)
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, Reference | None] = {}
+
+    def parse(self, value: str | None) -> Reference | None:
+        """The reference `value` holds (normalized), or None when it holds none."""
+        if value is None:
+            return None
+        if value not in self._parsed:
+            try:
+                self._parsed[value] = parse_normalized_named(value)
+            except InvalidReferenceError:
+                self._parsed[value] = None
+        return self._parsed[value]
+
+
+class MapIndex:
+    """ImageMaps in order (`maps`), by selector name and by injected reference."""
+
+    __slots__ = ("_by_injected", "_by_name", "_by_tilt_name", "_found", "env", "maps", "refs")
+
+    def __init__(self, maps: Sequence[ImageMap], refs: References) -> None:
+        self.maps = tuple(maps)
+        self.refs = refs
+        self.env = any(m.match_in_env_vars for m in self.maps)  # whether env values count
+        self._by_name: dict[str, list[int]] = {}
+        self._by_injected: dict[str, list[int]] = {}
+        self._by_tilt_name: dict[str, list[int]] = {}  # variables-only maps (`TiltName`)
+        for index, m in enumerate(self.maps):
+            assert m.inject is not None  # only built maps are applied
+            if isinstance(m.selector, TiltName):
+                self._by_tilt_name.setdefault(m.selector.name, []).append(index)
+            else:
+                self._by_name.setdefault(m.selector.ref.name, []).append(index)
+            self._by_injected.setdefault(str(m.inject), []).append(index)
+        # (value, env values only) -> the indexes of the maps that match the value, in order
+        self._found: dict[tuple[str, bool], tuple[int, ...]] = {}
+
+    def final(self, value: str | None) -> int:
+        """The index of the last map whose injected reference `value` holds, or -1."""
+        ref = self.refs.parse(value)
+        found = self._by_injected.get(str(ref)) if ref is not None else None
+        return found[-1] if found else -1
+
+    def first(self, value: str | None, start: int, env: bool) -> int | None:
+        """The index of the first map from `start` on that matches the reference `value`
+        holds (with `env`, of the maps with matchInEnvVars only), or None."""
+        if value is None:
+            return None
+        found = self._found.get((value, env))
+        if found is None:
+            found = self._found[value, env] = self._matching(value, env)
+        at = bisect.bisect_left(found, start)
+        return found[at] if at < len(found) else None
+
+    def _matching(self, value: str, env: bool) -> tuple[int, ...]:
+        ref = self.refs.parse(value)
+        if ref is None:
+            return ()
+        text = str(ref)
+        near = {*self._by_name.get(ref.name, ()), *self._by_injected.get(text, ())}
+        for spelling in (ref.familiar_name(), ref.familiar_string()) if self._by_tilt_name else ():
+            near.update(self._by_tilt_name.get(sanitize_name(spelling), ()))
+        return tuple(
+            index
+            for index in sorted(near)
+            if (self.maps[index].selector.matches(ref) or text == str(self.maps[index].inject))
+            and (self.maps[index].match_in_env_vars or not env)
+        )

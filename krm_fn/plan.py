@@ -1,0 +1,197 @@
+"""Which located field gets which value from which ImageMap (Tilt S5-S11): pure records,
+worked out before any text is written.
+
+ImageMaps apply in order, each seeing what the ones before it wrote (S11). A field counts
+as matched when its reference matches the selector, or already is the injected reference;
+and the maps before the last one whose injected reference a field already holds leave it
+alone: it is what a run wrote (or would write) last, so a run on its own output rewrites
+nothing, however the maps chain. Env values count for matchInEnvVars maps only. A field
+whose edit would change an anchored value that an alias uses too is left as it is. A map
+that matched sets the pull policy of the fields it matched (S9), and its overrides go to
+every container that carries its injected reference after it (S10).
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import NamedTuple
+
+from krm_fn.fields import Container, Field, Located, Place, claimed
+from krm_fn.imagemap import ImageMap, Selector
+from krm_fn.mapindex import MapIndex
+from krm_fn.options import PullPolicy
+from krm_fn.shared_anchors import SharedAnchors
+
+__all__ = ["Conflict", "Event", "Left", "Override", "Plan", "Pull", "Uncarried", "Write", "plan"]
+
+
+class Write(NamedTuple):
+    """A field's new value, and the map that wrote it (the last of them)."""
+
+    field: Field
+    value: str
+    map: ImageMap
+
+
+class Pull(NamedTuple):
+    """A field whose mapping's pull policy is to be set, for the map named."""
+
+    field: Field
+    map: ImageMap
+
+
+class Override(NamedTuple):
+    """A container's `command` or `args` to set (S10): the last map's values win."""
+
+    container: Container
+    key: str
+    values: tuple[str, ...]
+    map: ImageMap
+
+
+class Left(NamedTuple):
+    """A matched field left as it is: it lies in the anchored value `anchor`, which an
+    alias uses too."""
+
+    field: Field
+    anchor: str
+
+
+class Conflict(NamedTuple):
+    """Two maps rewrite one field; the later one wins."""
+
+    field: Field
+    before: ImageMap
+    after: ImageMap
+
+
+class Uncarried(NamedTuple):
+    """A map with an override matched, but no container carries its injected reference."""
+
+    map: ImageMap
+
+
+Event = Left | Conflict | Uncarried
+
+
+class Plan(NamedTuple):
+    """What the maps do to one object: new values and pull policies in text order,
+    overrides, the events to report in the order the maps met them, the maps that matched."""
+
+    writes: list[Write]
+    pulls: list[Pull]
+    overrides: list[Override]
+    events: list[Event]
+    used: set[str]
+
+
+def plan(
+    located: Located, index: MapIndex, anchors: SharedAnchors, pull_policy: PullPolicy
+) -> Plan:
+    """The plan for one object's located fields (`anchors`: of the text they are in)."""
+    fields = located.fields
+    values = [f.value for f in fields]
+    writers: list[ImageMap | None] = [None] * len(fields)
+    left: dict[int, bool] = {}  # field (by place in the list) -> whether it is left as it is
+    left_by: set[str] = set()  # maps that matched a field left as it is
+    pulled: dict[Field, ImageMap] = {}
+    overrides: dict[tuple[Container, str], Override] = {}
+    events: list[Event] = []
+    used: set[str] = set()
+    queue: list[tuple[int, int]] = []  # (map, field): each field waits for its next map
+    for at, f in enumerate(fields):
+        _wait(queue, index, f, values[at], at, max(index.final(values[at]), 0))
+    while queue:
+        number = queue[0][0]
+        m = index.maps[number]
+        while queue and queue[0][0] == number:  # this map's fields, in text order
+            at = heapq.heappop(queue)[1]
+            f = fields[at]
+            if values[at] != m.injected:
+                if at not in left:
+                    left[at] = _left(f, anchors, events)
+                if left[at]:
+                    left_by.add(m.name)
+                    _wait(queue, index, f, values[at], at, number + 1)
+                    continue
+                before = writers[at]
+                if before is not None and before.name != m.name:
+                    events.append(Conflict(f, before, m))
+                values[at], writers[at] = m.injected, m
+            if f.place not in (Place.ENV, Place.IMAGE_OBJECT):  # S8.5: objects keep theirs
+                pulled[f] = m
+            _wait(queue, index, f, values[at], at, number + 1)
+        used.add(m.name)
+        if m.has_override:
+            _override(m, located, values, left_by, overrides, events, index)
+    writes = [
+        Write(f, writer.injected, writer)
+        for f, writer in zip(fields, writers, strict=True)
+        if writer is not None and writer.injected != f.value
+    ]
+    return Plan(
+        writes, _pulls(pulled, located, index, pull_policy), [*overrides.values()], events, used
+    )
+
+
+def _wait(
+    queue: list[tuple[int, int]], index: MapIndex, f: Field, value: str | None, at: int, start: int
+) -> None:
+    """Queue field `at` for the first map from `start` on that matches its `value`."""
+    number = index.first(value, start, env=f.place is Place.ENV)
+    if number is not None:
+        heapq.heappush(queue, (number, at))
+
+
+def _left(f: Field, anchors: SharedAnchors, events: list[Event]) -> bool:
+    """Whether a field must be left as it is: its edit would change an anchored value that
+    an alias uses too (a merged field is written in its own mapping instead)."""
+    touched = [f.owner] if f.merged and f.owner is not None else claimed(f)
+    for node in touched:
+        start = node.start_mark.index
+        name = anchors.shared(start, start + 1)
+        if name is not None:
+            events.append(Left(f, name))
+            return True
+    return False
+
+
+def _override(
+    m: ImageMap,
+    located: Located,
+    values: list[str | None],
+    left_by: set[str],
+    overrides: dict[tuple[Container, str], Override],
+    events: list[Event],
+    index: MapIndex,
+) -> None:
+    """Tilt S10: every container that now carries the injected reference."""
+    assert m.inject is not None
+    carrier = Selector(m.inject, exact=m.inject.tag is not None)
+    position = {f: at for at, f in enumerate(located.fields)}
+    targets = [
+        c
+        for c in located.containers
+        if c.image and (ref := index.refs.parse(values[position[c.image]])) and carrier.matches(ref)
+    ]
+    if not targets and m.name not in left_by:  # else the warning says why
+        events.append(Uncarried(m))
+    for container in targets:
+        for key, given in (("command", m.override_command), ("args", m.override_args)):
+            if given is not None:
+                overrides[container, key] = Override(container, key, given, m)
+
+
+def _pulls(
+    pulled: dict[Field, ImageMap], located: Located, index: MapIndex, policy: PullPolicy
+) -> list[Pull]:
+    """The fields whose pull policy to set, in text order: those the maps matched, or with
+    `all` every container's image (Tilt's blanket rule, S9), or none (`preserve`)."""
+    if policy is PullPolicy.PRESERVE:
+        return []
+    if policy is PullPolicy.ALL and index.maps:
+        for c in located.containers:
+            if c.image and not c.ephemeral and c.image not in pulled:
+                pulled[c.image] = index.maps[0]
+    found = [Pull(f, m) for f, m in pulled.items()]
+    return sorted(found, key=lambda p: p.field.node.start_mark.index)
