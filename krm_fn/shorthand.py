@@ -27,6 +27,7 @@ _SHORTHAND_PATHS = {"spec.selector": "data.selector", "status.imageFromCluster":
 
 
 def load_configmap(obj: dict[str, Any]) -> Config:
+    """The shorthand's ImageMap and, when all is well, its settings; no `data`, no config."""
     if not obj.get("data"):  # kpt sends an empty `function-input` ConfigMap with no args
         return Config()
     config = Config(problems=check(Shape.CONFIGMAP, obj))
