@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from yaml import Node
 
-from krm_fn import documents, imagemap, nodes, objects, options
+from krm_fn import config_shapes, documents, imagemap, nodes, objects, options
 from krm_fn.documents import ReadError
 from krm_fn.imagemap import ImageMap, Manifests
 from krm_fn.options import Options, Settings
@@ -66,7 +66,7 @@ class Sources:
         except nodes.ConfigDataError as err:
             self.results.append(Result(Severity.ERROR, str(err), source.resource, file=source.file))
             data = None
-        config = imagemap.load(data)
+        config = config_shapes.load(data)
         self.results += [
             Result(Severity.ERROR, p.message, source.resource, p.path, file=source.file)
             for p in config.problems

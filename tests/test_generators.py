@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from krm_fn.config_shapes import load
 from krm_fn.generators import Generated, generate
-from krm_fn.imagemap import Manifests, load
+from krm_fn.imagemap import Manifests
 from krm_fn.locators import compile_locators
 from krm_fn.options import Options
 from krm_fn.results import FileRef, ResourceRef, Result, Severity

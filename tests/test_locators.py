@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from krm_fn import jsonpath
-from krm_fn.imagemap import load
+from krm_fn.config_shapes import load
 from krm_fn.locators import CATALOG, ObjectSelector, catalog, compile_locators, compile_re2
 from krm_fn.schema import Problem
 from tests.conftest import imagemap, run_fn

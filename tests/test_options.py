@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from krm_fn import imagemap, options
+from krm_fn import config_shapes, imagemap, options
 from krm_fn.locators import Locator, catalog, compile_locators
 from krm_fn.options import Options, PullPolicy, Settings
 
@@ -81,17 +81,17 @@ def test_strict_on_the_command_line_wins() -> None:
 
 
 def test_a_config_sets_its_options_only_when_it_is_valid() -> None:
-    """imagemap.load gives each config's settings: none from a config with a problem."""
-    valid = imagemap.load(
+    """config_shapes.load gives each config's settings: none from a config with a problem."""
+    valid = config_shapes.load(
         {"apiVersion": imagemap.FN, "kind": "ApplyImageMaps", "pullPolicy": "all"}
     )
     assert valid.settings == Settings(pull_policy=PullPolicy.ALL)
-    invalid = imagemap.load(
+    invalid = config_shapes.load(
         {"apiVersion": imagemap.FN, "kind": "ApplyImageMaps", "pullPolicy": "all", "x": 1}
     )
     assert invalid.problems
     assert invalid.settings == Settings()
-    with_locators = imagemap.load(
+    with_locators = config_shapes.load(
         {
             "apiVersion": imagemap.FN,
             "kind": "ApplyImageMaps",

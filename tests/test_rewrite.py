@@ -9,7 +9,8 @@ from typing import Any
 import yaml
 
 from krm_fn import documents
-from krm_fn.imagemap import ImageMap, load
+from krm_fn.config_shapes import load
+from krm_fn.imagemap import ImageMap
 from krm_fn.jsonpath import MAX_VISITS
 from krm_fn.locators import Locator, compile_locators
 from krm_fn.options import Options

@@ -154,7 +154,7 @@ EXAMPLES = sorted(p for p in (ROOT / "examples").rglob("*.yaml") if "templates" 
 def test_bundled_example_configs_validate() -> None:
     import yaml
 
-    from krm_fn.imagemap import load
+    from krm_fn.config_shapes import load
 
     checked = 0
     for path in EXAMPLES:

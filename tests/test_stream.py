@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from krm_fn import documents
+from krm_fn.config_shapes import load
 from krm_fn.generators import Generated
-from krm_fn.imagemap import load
 from krm_fn.locators import compile_locators
 from krm_fn.options import Options
 from krm_fn.pipeline import ConfigFile, run
