@@ -8,7 +8,8 @@ run's error lines are also copied where a host that hides stderr cannot lose the
 escapes, and SIGINT and SIGTERM, into one line and a non-zero exit, never a traceback.
 
 The run itself (`krm_fn.pipeline`, PyYAML) is imported only when it is needed, inside the
-guard, so an interrupt during that import is handled like any other.
+guard, so an interrupt during that import is handled like any other; PyYAML first, by
+`krm_fn.lazy_yaml`, its patterns compiled only when used.
 """
 
 from __future__ import annotations
@@ -166,6 +167,9 @@ def _run(argv: Sequence[str], session: _Session) -> int:
             files.append((path, read_file(path, limit)))
         except OSError as error:
             raise Failure(f"cannot read ImageMaps file {path}: {error.strerror or error}") from None
+    from krm_fn.lazy_yaml import import_yaml
+
+    import_yaml()  # before the run's modules import it: its patterns compiled when used
     from krm_fn.pipeline import ConfigFile
 
     tilt = _tilt_config(session.environ, limit) if args.tilt else []
