@@ -36,6 +36,7 @@ PACKAGE = "apply-imagemaps"  # the distribution, for --version
 REPORT = 'please report this: see "Reporting problems" in the README'
 # Exit statuses besides 0 (success) and 1 (an error).
 EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM = 2, 130, 143
+_BLOCK = 2**20  # bytes of stdout written at a time
 
 
 def max_input(environ: Mapping[str, str]) -> int:
@@ -188,8 +189,24 @@ def _run(argv: Sequence[str], session: _Session) -> int:
     elif errors:  # kustomize shows stderr, never the ResourceList's results
         summary = f"apply-imagemaps: {len(errors)} error(s); see the ResourceList's results"
         err.write("".join(f"{line}\n" for line in [*errors, summary]))
-    out.write(output.stdout)
+    _write_texts(out, output.texts)
     return output.exit_code
+
+
+def _write_texts(out: Sink, texts: Sequence[str]) -> None:
+    """stdout's pieces, all encoded before the first is written (an encoding error then
+    leaves stdout empty), then written in blocks of about `_BLOCK` bytes: the output is
+    never joined into one string or one bytes object."""
+    encoded = [text.encode() for text in texts]
+    block: list[bytes] = []
+    size = 0
+    for data in encoded:
+        block.append(data)
+        size += len(data)
+        if size >= _BLOCK:
+            out.write(b"".join(block))
+            block, size = [], 0
+    out.write(b"".join(block))
 
 
 def _tilt_config(environ: Mapping[str, str], limit: int) -> list[ConfigFile]:
