@@ -8,7 +8,8 @@ run's error lines are also copied where a host that hides stderr cannot lose the
 escapes, and SIGINT and SIGTERM, into one line and a non-zero exit, never a traceback.
 
 The run itself (`krm_fn.pipeline`, PyYAML) is imported only when it is needed, inside the
-guard, so an interrupt during that import is handled like any other.
+guard, so an interrupt during that import is handled like any other; PyYAML first, by
+`krm_fn.lazy_yaml`, its patterns compiled only when used.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ PACKAGE = "apply-imagemaps"  # the distribution, for --version
 REPORT = 'please report this: see "Reporting problems" in the README'
 # Exit statuses besides 0 (success) and 1 (an error).
 EXIT_USAGE, EXIT_SIGINT, EXIT_SIGTERM = 2, 130, 143
+_BLOCK = 2**20  # bytes of stdout written at a time
 
 
 def max_input(environ: Mapping[str, str]) -> int:
@@ -166,6 +168,9 @@ def _run(argv: Sequence[str], session: _Session) -> int:
             files.append((path, read_file(path, limit)))
         except OSError as error:
             raise Failure(f"cannot read ImageMaps file {path}: {error.strerror or error}") from None
+    from krm_fn.lazy_yaml import import_yaml
+
+    import_yaml()  # before the run's modules import it: its patterns compiled when used
     from krm_fn.pipeline import ConfigFile
 
     tilt = _tilt_config(session.environ, limit) if args.tilt else []
@@ -184,8 +189,24 @@ def _run(argv: Sequence[str], session: _Session) -> int:
     elif errors:  # kustomize shows stderr, never the ResourceList's results
         summary = f"apply-imagemaps: {len(errors)} error(s); see the ResourceList's results"
         err.write("".join(f"{line}\n" for line in [*errors, summary]))
-    out.write(output.stdout)
+    _write_texts(out, output.texts)
     return output.exit_code
+
+
+def _write_texts(out: Sink, texts: Sequence[str]) -> None:
+    """stdout's pieces, all encoded before the first is written (an encoding error then
+    leaves stdout empty), then written in blocks of about `_BLOCK` bytes: the output is
+    never joined into one string or one bytes object."""
+    encoded = [text.encode() for text in texts]
+    block: list[bytes] = []
+    size = 0
+    for data in encoded:
+        block.append(data)
+        size += len(data)
+        if size >= _BLOCK:
+            out.write(b"".join(block))
+            block, size = [], 0
+    out.write(b"".join(block))
 
 
 def _tilt_config(environ: Mapping[str, str], limit: int) -> list[ConfigFile]:

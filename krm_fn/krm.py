@@ -100,10 +100,10 @@ class Krm:
             except nodes.ConfigDataError as err:
                 found.errors.append(Result(Severity.ERROR, f"cannot write as JSON: {err}", ref))
 
-    def write(self, found: Findings, config: Sequence[Result]) -> tuple[bytes, list[Result]]:
-        """The ResourceList's bytes with the edits, new items and results; the results. The
-        items' edits alone must fit together, else none is made (an error), and the results
-        of their changes are taken back."""
+    def write(self, found: Findings, config: Sequence[Result]) -> tuple[list[str], list[Result]]:
+        """The ResourceList's text (one piece) with the edits, new items and results; the
+        results. The items' edits alone must fit together, else none is made (an error), and
+        the results of their changes are taken back."""
         try:
             edits = ordered(self.doc.text, self.edits)
         except OverlapError as err:
@@ -112,7 +112,7 @@ class Krm:
             edits = []
         results = found.all(config)
         text = resourcelist.write(self.doc, self.rl, edits, results, self.new_items)
-        return (self.bom + text).encode(), results
+        return [self.bom + text], results
 
 
 def _empty(config: Node) -> bool:

@@ -42,11 +42,17 @@ class ConfigFile(NamedTuple):
 
 
 class Output(NamedTuple):
-    """What a run writes: stdout's bytes, the results, and whether it was a ResourceList."""
+    """What a run writes: stdout's text in pieces (a stream's documents, never joined into
+    one more copy of the input), the results, and whether it was a ResourceList."""
 
-    stdout: bytes
+    texts: list[str]
     results: list[Result]
     krm: bool
+
+    @property
+    def stdout(self) -> bytes:
+        """stdout's bytes, joined (the console script writes the pieces instead)."""
+        return "".join(self.texts).encode()
 
     @property
     def exit_code(self) -> int:
@@ -67,7 +73,9 @@ class _Mode(Protocol):
     def config_maps(self, wanted: bool, found: Findings) -> list[Node]: ...
     def rewrite(self, rewrite: Rewrite) -> None: ...
     def add(self, generated: Sequence[Generated], found: Findings) -> None: ...
-    def write(self, found: Findings, config: Sequence[Result]) -> tuple[bytes, list[Result]]: ...
+    def write(
+        self, found: Findings, config: Sequence[Result]
+    ) -> tuple[list[str], list[Result]]: ...
 
 
 def _no_files(path: str) -> bytes:
@@ -87,9 +95,10 @@ def run(
     try:
         bom, text = documents.decode(data)
         docs = documents.split(text)
+        del text  # the documents hold their own copies: the whole text is not kept too
         mode: _Mode = krm.read(bom, docs) or Stream(bom, docs, workers)
     except ReadError as err:
-        return Output(b"", [Result(Severity.ERROR, str(err))], krm=False)
+        return Output([], [Result(Severity.ERROR, str(err))], krm=False)
     found, sources = Findings(), Sources(mode.problems)
     if mode.function_config is not None:
         source = Source(objects.ref(mode.function_config), None)
@@ -105,5 +114,5 @@ def run(
     mode.add(generators.generate(generating, sources.maps, rewrite, read), found)
     if not found.errors:  # a document that cannot be read may hold the match
         sources.unused(usable, found.used, rewrite.options.strict)
-    stdout, results = mode.write(found, sources.results)
-    return Output(stdout, results, mode.krm)
+    texts, results = mode.write(found, sources.results)
+    return Output(texts, results, mode.krm)

@@ -121,12 +121,13 @@ class Stream:
             self.pieces.append(new.text if new.text.startswith("---") else "---\n" + new.text)
             found.results += new.results
 
-    def write(self, found: Findings, config: Sequence[Result]) -> tuple[bytes, list[Result]]:
-        """The stream's bytes, or none at all when any result is an error; the results."""
+    def write(self, found: Findings, config: Sequence[Result]) -> tuple[list[str], list[Result]]:
+        """The stream's text in pieces (never joined: see `pipeline.Output`), or none at all
+        when any result is an error; the results."""
         results = found.all(config)
         if exit_code(results) != 0:
-            return b"", results
-        return (self.bom + "".join(self.pieces)).encode(), results
+            return [], results
+        return [self.bom, *self.pieces] if self.bom else self.pieces, results
 
     def _texts(
         self, chunk: Sequence[Document], part: Rewrite, needles: set[str], seen: dict[str, int]

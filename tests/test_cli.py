@@ -19,6 +19,7 @@ import pytest
 from krm_fn import cli
 from krm_fn.arguments import USAGE
 from krm_fn.pipeline import ConfigFile
+from krm_fn.sink import Sink
 from tests.conftest import imagemap, run_cli, run_fn
 from tests.hosts.hostlib import INVALID_MAPS, find_tool
 from tests.oracle import checked_run
@@ -89,6 +90,36 @@ def test_stream_error_writes_nothing(tmp_path: Path) -> None:
     )
     out = run_fn(text, "--imagemaps", str(maps))
     assert (out.exit_code, out.stdout) == (1, "")
+
+
+class _Writes(io.BytesIO):
+    """stdout without a file descriptor, recording each write's size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+
+    def write(self, data: object) -> int:
+        assert isinstance(data, bytes)
+        self.sizes.append(len(data))
+        return super().write(data)
+
+
+def test_stdout_is_written_from_its_pieces_in_blocks() -> None:
+    """A long stream's documents are written a block at a time, never joined whole."""
+    pieces = [f"---\nkind: A{i}\ndata: {{k: {'é' * 1000}}}\n" for i in range(3000)]
+    out = _Writes()
+    cli._write_texts(Sink("stdout", out), pieces)
+    assert out.getvalue() == "".join(pieces).encode()
+    assert len(out.sizes) == 6  # 6 MB
+    assert all(cli._BLOCK <= size < cli._BLOCK + 2100 for size in out.sizes[:-1])
+
+
+def test_stdout_stays_empty_when_a_piece_cannot_be_encoded() -> None:
+    out = _Writes()
+    with pytest.raises(UnicodeEncodeError):
+        cli._write_texts(Sink("stdout", out), ["a: 1\n" * 300_000, "b: \ud800\n"])
+    assert out.sizes == []
 
 
 def test_empty_input_gives_empty_output() -> None:

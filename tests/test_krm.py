@@ -173,7 +173,7 @@ def test_a_json_resourcelist_gets_json_items() -> None:
         "[error] cannot write as JSON: line 3: aliases (*name) are not allowed in a config; "
         "write the value out"
     ]
-    stdout, _ = rl.write(found, [])
+    (stdout,), _ = rl.write(found, [])
     assert json.loads(stdout)["items"] == [{"kind": "Pod", "metadata": {"name": "q"}}]
     assert_exact(text, stdout, None, generated=True)
 
@@ -198,7 +198,7 @@ def test_items_whose_edits_do_not_fit_together_are_not_changed() -> None:
     sources.add(rl.function_config, Source(None, None))
     rewrite = Rewrite(sources.usable([]), sources.options(False), found)
     rl.rewrite(rewrite)
-    stdout, results = rl.write(found, sources.results)
+    (stdout,), results = rl.write(found, sources.results)
     out = yaml.safe_load(stdout)
     assert out["items"] == yaml.safe_load(text)["items"]
     assert results[0] == Result(
@@ -223,7 +223,7 @@ def test_results_are_written_errors_first_and_replace_the_old_ones() -> None:
     found = Findings()
     found.errors.append(Result(Severity.ERROR, "e"))
     found.results.append(Result(Severity.INFO, "o"))
-    stdout, results = rl.write(found, [Result(Severity.WARNING, "c")])
+    (stdout,), results = rl.write(found, [Result(Severity.WARNING, "c")])
     assert [r.message for r in results] == ["e", "c", "o"]
     assert yaml.safe_load(stdout)["results"] == [
         {"message": "e", "severity": "error"},

@@ -119,7 +119,7 @@ def test_the_crd_rule_is_the_same_in_both_modes(maps_file: Callable[[str], str])
 def test_input_that_cannot_be_read_is_one_error() -> None:
     output = checked_run(b"a: \xff\n")
     assert output == Output(
-        b"", [Result(Severity.ERROR, "input is not UTF-8: byte 3 (line 1) is 0xff")], krm=False
+        [], [Result(Severity.ERROR, "input is not UTF-8: byte 3 (line 1) is 0xff")], krm=False
     )
 
 

@@ -150,7 +150,7 @@ def test_config_maps_are_composed_only_when_an_imagemap_names_one() -> None:
 # --- rewriting: chunks, the prefilter, Helm file indexes -------------------------------
 
 
-def _rewrite(text: str, workers: OnePerDocument | None = None) -> tuple[bytes, list[Result]]:
+def _rewrite(text: str, workers: OnePerDocument | None = None) -> tuple[str, list[Result]]:
     stream = Stream("", documents.split(text), workers)
     found = Findings()
     sources = Sources()
@@ -158,7 +158,8 @@ def _rewrite(text: str, workers: OnePerDocument | None = None) -> tuple[bytes, l
     stream.gather(sources, found)
     rewrite = Rewrite(sources.usable([]), sources.options(False), found)
     stream.rewrite(rewrite)
-    return stream.write(found, sources.results)
+    texts, results = stream.write(found, sources.results)
+    return "".join(texts), results
 
 
 @pytest.mark.parametrize("helm", [_helm3, _helm4], ids=["helm3", "helm4"])
@@ -181,7 +182,7 @@ def test_chunks_are_put_back_in_order_with_helm_indexes_counted_on(
         FileRef("chart/templates/other.yaml", 0),
         FileRef("chart/templates/t.yaml", 2),  # the ImageMap, left out, is document 1
     ]
-    assert b"kind: ImageMap" not in stdout
+    assert "kind: ImageMap" not in stdout
 
 
 def test_an_image_without_the_word_image_is_found_by_its_name() -> None:
@@ -196,9 +197,9 @@ def test_an_image_without_the_word_image_is_found_by_its_name() -> None:
     stream = Stream("", documents.split(thing))
     rewrite = Rewrite(config.maps, Options(locators=tuple(found)))
     stream.rewrite(rewrite)
-    stdout, results = stream.write(rewrite.found, [])
-    assert stdout == thing.replace("example.com/app:1", INJECT).encode()
-    assert_exact(thing, stdout, results)
+    texts, results = stream.write(rewrite.found, [])
+    assert "".join(texts) == thing.replace("example.com/app:1", INJECT)
+    assert_exact(thing, "".join(texts), results)
 
 
 def test_calico_daemonset_is_document_2_of_its_template() -> None:
@@ -216,9 +217,9 @@ def test_nothing_is_written_when_there_is_an_error() -> None:
     stream = Stream("", documents.split(APP))
     found = Findings()
     stream.rewrite(Rewrite([], Options(), found))
-    assert stream.write(found, []) == (APP.encode(), [])
+    assert stream.write(found, []) == ([APP], [])
     error = Result(Severity.ERROR, "bad")
-    assert stream.write(found, [error]) == (b"", [error])
+    assert stream.write(found, [error]) == ([], [error])
 
 
 def test_the_bom_and_generated_documents_are_written() -> None:
@@ -229,6 +230,6 @@ def test_the_bom_and_generated_documents_are_written() -> None:
     stream.add(
         [Generated(None, "kind: A\n", [info]), Generated(None, "--- # b\nkind: B\n", [])], found
     )
-    stdout, results = stream.write(found, [])
-    assert stdout.decode() == documents.BOM + APP + "---\nkind: A\n--- # b\nkind: B\n"
+    texts, results = stream.write(found, [])
+    assert texts == [documents.BOM, APP, "---\nkind: A\n", "--- # b\nkind: B\n"]
     assert results == [info]
