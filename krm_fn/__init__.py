@@ -4,7 +4,8 @@ The data's way through the package, each arrow named for the module that does it
 
     stdin, --imagemaps FILE, CONFIG_FILE (or, with --tilt, what Tilt hands: tilt)
       |  cli ............. the command line (arguments), read by inputs: stdin and every
-      |                    file named, each read once, never past the input limit
+      |                    file named, each read once, never past the input limit;
+      |                    PyYAML imported by lazy_yaml, its patterns compiled on first use
       v
     bytes, config files  -- pipeline.run: one orchestration for both modes ----------------
       |  documents ....... bytes -> text -> documents split at `---`, composed on demand
@@ -48,6 +49,7 @@ module's import statements and checks that this holds):
 - `echo`: where a failed run's error lines go besides stderr: the terminal and the log file.
 - `sink`: the one write path, stdout's and stderr's bytes, all of them or a `Failure`.
 - `inputs`: the one read path, stdin and every file named, never read past the input limit.
+- `lazy_yaml`: PyYAML imported with its own regular expressions compiled on first use.
 - `pipeline`: `run()`, the run's `Output`, the `ConfigFile`s it is given.
 - `krm`: KRM mode, the ResourceList read, its items rewritten, written back with results.
 - `stream`: stream mode, which documents are config, the prefilter, chunks put back in order.
