@@ -66,6 +66,10 @@ class Krm:
             for obj in config_objects(item):
                 sources.add(obj, Source(objects.ref(obj), objects.krm_file(item)))
 
+    def hooks_left_out(self) -> bool:
+        """A ResourceList is not Helm's: no hooks were left out of it."""
+        return False
+
     def config_maps(self, wanted: bool, found: Findings) -> list[Node]:
         """The ConfigMap items (for `spec.disableSource`)."""
         return [i for i in self.rl.items if objects.kind_of(i) == objects.CONFIG_MAP]

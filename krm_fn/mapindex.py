@@ -4,7 +4,8 @@ the maps that can match it, however many maps there are.
 A map matches a reference when its selector does (by name, or with `matchExact` the
 whole reference), or when the reference already is the map's injected one: so a map is
 found under its selector's name and under its injected reference. The maps keep their
-order (S11): `first` gives the next one from a place in the list on.
+order (S11): `first` gives the next one from a place in the list on. `leading_to` gives the
+maps whose injected reference the later maps turn into a given one (a chain of maps).
 """
 
 from __future__ import annotations
@@ -41,7 +42,16 @@ class References:
 class MapIndex:
     """ImageMaps in order (`maps`), by selector name and by injected reference."""
 
-    __slots__ = ("_by_injected", "_by_name", "_by_tilt_name", "_found", "env", "maps", "refs")
+    __slots__ = (
+        "_by_injected",
+        "_by_name",
+        "_by_tilt_name",
+        "_ends",
+        "_found",
+        "env",
+        "maps",
+        "refs",
+    )
 
     def __init__(self, maps: Sequence[ImageMap], refs: References) -> None:
         self.maps = tuple(maps)
@@ -59,12 +69,37 @@ class MapIndex:
             self._by_injected.setdefault(str(m.inject), []).append(index)
         # (value, env values only) -> the indexes of the maps that match the value, in order
         self._found: dict[tuple[str, bool], tuple[int, ...]] = {}
+        self._ends: dict[str, list[int]] | None = None  # see `leading_to`
 
     def final(self, value: str | None) -> int:
         """The index of the last map whose injected reference `value` holds, or -1."""
         ref = self.refs.parse(value)
         found = self._by_injected.get(str(ref)) if ref is not None else None
         return found[-1] if found else -1
+
+    def leading_to(self, value: str | None) -> list[int]:
+        """The indexes of the maps before the last one whose injected reference `value`
+        holds that lead to it: an image field holding a map's injected reference, run
+        through the maps after it, ends as `value`."""
+        final = self.final(value)
+        if final <= 0:
+            return []
+        if self._ends is None:
+            self._ends = self._chain_ends()
+        return [at for at in self._ends.get(str(self.refs.parse(value)), ()) if at < final]
+
+    def _chain_ends(self) -> dict[str, list[int]]:
+        """Each map's chain end (what its injected reference ends as after the maps after
+        it), the maps in order under each end; worked out from the last map back."""
+        ends: list[str] = [""] * len(self.maps)
+        for at in range(len(self.maps) - 1, -1, -1):
+            injected = str(self.maps[at].inject)
+            later = self.first(injected, at + 1, env=False)
+            ends[at] = injected if later is None else ends[later]
+        found: dict[str, list[int]] = {}
+        for at, end in enumerate(ends):
+            found.setdefault(end, []).append(at)
+        return found
 
     def first(self, value: str | None, start: int, env: bool) -> int | None:
         """The index of the first map from `start` on that matches the reference `value`

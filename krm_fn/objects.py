@@ -33,6 +33,7 @@ __all__ = [
 _LIST = ("v1", "List")
 CONFIG_MAP = ("v1", "ConfigMap")
 HELM4_FILENAME = "postrenderer.helm.sh/postrender-filename"
+HELM_HOOK = "helm.sh/hook"  # the annotation that makes a chart's template a hook
 _KRM_PATH = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
 _KRM_INDEX = ("internal.config.kubernetes.io/index", "config.kubernetes.io/index")
 # Helm 3 writes `# Source: <chart>/templates/<file>` on the line after each `---`.

@@ -9,7 +9,8 @@ One orchestration for both modes, as kyaml's `framework.Execute` (read, process,
    and unbuilt ImageMaps;
 3. rewrite each object with them (`rewrite`, which calls into injection);
 4. generate the manifests a config names (`generators`);
-5. report the ImageMaps that matched nothing (`sources`);
+5. report the ImageMaps that matched nothing (`sources`), saying so when the input looks
+   like Helm 3's post-renderer input, which never holds the chart's hooks;
 6. write: KRM mode gives the ResourceList back with its results, always; stream mode the
    stream without its ImageMap documents, or nothing at all when there is an error.
 """
@@ -70,6 +71,7 @@ class _Mode(Protocol):
     def function_config(self) -> Node | None: ...
 
     def gather(self, sources: Sources, found: Findings) -> None: ...
+    def hooks_left_out(self) -> bool: ...  # Helm 3's post-renderer input (no hooks)
     def config_maps(self, wanted: bool, found: Findings) -> list[Node]: ...
     def rewrite(self, rewrite: Rewrite) -> None: ...
     def add(self, generated: Sequence[Generated], found: Findings) -> None: ...
@@ -113,6 +115,6 @@ def run(
     generating = sources.enabled_generators(config_maps)
     mode.add(generators.generate(generating, sources.maps, rewrite, read), found)
     if not found.errors:  # a document that cannot be read may hold the match
-        sources.unused(usable, found.used, rewrite.options.strict)
+        sources.unused(usable, found.used, rewrite.options.strict, mode.hooks_left_out)
     texts, results = mode.write(found, sources.results)
     return Output(texts, results, mode.krm)

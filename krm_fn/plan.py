@@ -5,10 +5,12 @@ ImageMaps apply in order, each seeing what the ones before it wrote (S11). A fie
 as matched when its reference matches the selector, or already is the injected reference;
 and the maps before the last one whose injected reference a field already holds leave it
 alone: it is what a run wrote (or would write) last, so a run on its own output rewrites
-nothing, however the maps chain. Env values count for matchInEnvVars maps only. A field
-whose edit would change an anchored value that an alias uses too is left as it is. A map
-that matched sets the pull policy of the fields it matched (S9), and its overrides go to
-every container that carries its injected reference after it (S10).
+nothing, however the maps chain. Those of them whose own injected reference the later maps
+turn into what the field holds (a chain that ends there) count as used all the same: they
+are what wrote it. Env values count for matchInEnvVars maps only. A field whose edit would
+change an anchored value that an alias uses too is left as it is. A map that matched sets
+the pull policy of the fields it matched (S9), and its overrides go to every container it
+matched that carries its injected reference after it (S10; not one left to a later map).
 """
 
 from __future__ import annotations
@@ -99,7 +101,10 @@ def plan(
     events: list[Event] = []
     used: set[str] = set()
     queue: list[tuple[int, int]] = []  # (map, field): each field waits for its next map
+    matched_by = [-1] * len(fields)  # field (by place) -> the last map that matched it
     for at, f in enumerate(fields):
+        if f.place is not Place.ENV:
+            used.update(index.maps[chained].name for chained in index.leading_to(values[at]))
         _wait(queue, index, f, values[at], at, max(index.final(values[at]), 0))
     while queue:
         number = queue[0][0]
@@ -107,6 +112,7 @@ def plan(
         while queue and queue[0][0] == number:  # this map's fields, in text order
             at = heapq.heappop(queue)[1]
             f = fields[at]
+            matched_by[at] = number
             if values[at] != m.injected:
                 if at not in left:
                     left[at] = _left(f, anchors, events)
@@ -123,7 +129,8 @@ def plan(
             _wait(queue, index, f, values[at], at, number + 1)
         used.add(m.name)
         if m.has_override:
-            _override(m, located, values, left_by, overrides, events, index)
+            mine = [at for at, by in enumerate(matched_by) if by == number]
+            _override(m, located, values, mine, left_by, overrides, events, index)
     writes = [
         Write(f, writer.injected, writer)
         for f, writer in zip(fields, writers, strict=True)
@@ -160,19 +167,25 @@ def _override(
     m: ImageMap,
     located: Located,
     values: list[str | None],
+    mine: list[int],
     left_by: set[str],
     overrides: dict[tuple[Container, str], Override],
     events: list[Event],
     index: MapIndex,
 ) -> None:
-    """Tilt S10: every container that now carries the injected reference."""
+    """Tilt S10: every container that now carries the injected reference, of those whose
+    image the map matched (`mine`, by place in the list of fields)."""
     assert m.inject is not None
     carrier = Selector(m.inject, exact=m.inject.tag is not None)
     position = {f: at for at, f in enumerate(located.fields)}
+    matched = set(mine)
     targets = [
         c
         for c in located.containers
-        if c.image and (ref := index.refs.parse(values[position[c.image]])) and carrier.matches(ref)
+        if c.image
+        and position[c.image] in matched
+        and (ref := index.refs.parse(values[position[c.image]]))
+        and carrier.matches(ref)
     ]
     if not targets and m.name not in left_by:  # else the warning says why
         events.append(Uncarried(m))

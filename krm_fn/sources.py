@@ -10,7 +10,7 @@ the unbuilt ones; and those that matched nothing are reported at the end.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import NamedTuple
 
 from yaml import Node
@@ -27,6 +27,10 @@ __all__ = ["Source", "Sources", "config_objects"]
 _CONFIG_KINDS = {(imagemap.TILT, "ImageMap"), (imagemap.TILT, "ImageMapList")}
 _GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
+_HELM3_HOOKS = (
+    "; this looks like Helm 3's post-renderer input, which never holds the chart's hooks"
+    " (helm.sh/hook): an image only a hook uses stays as it is"
+)
 
 
 class Source(NamedTuple):
@@ -135,14 +139,22 @@ class Sources:
             usable.append(m)
         return usable
 
-    def unused(self, usable: Sequence[ImageMap], used: Collection[str], strict: bool) -> None:
+    def unused(
+        self,
+        usable: Sequence[ImageMap],
+        used: Collection[str],
+        strict: bool,
+        hooks_left_out: Callable[[], bool] = lambda: False,
+    ) -> None:
         """A result for each usable ImageMap whose name is not in `used` (nor named by a
-        disabled generator): an error if `strict`."""
+        disabled generator): an error if `strict`. When `hooks_left_out()` (the input looks
+        like Helm 3's post-renderer input), the message says that hooks never reach it."""
         severity = Severity.ERROR if strict else Severity.WARNING
-        for m in usable:
-            if m.name not in used and m.name not in self.quiet:
-                message = f'ImageMap "{m.name}" matched no image ({m.selector.describe()})'
-                self._report(severity, m, message)
+        unused = [m for m in usable if m.name not in used and m.name not in self.quiet]
+        hint = _HELM3_HOOKS if unused and hooks_left_out() else ""
+        for m in unused:
+            message = f'ImageMap "{m.name}" matched no image ({m.selector.describe()}){hint}'
+            self._report(severity, m, message)
 
     def enabled_generators(self, config_maps: Sequence[Node]) -> list[tuple[Manifests, Source]]:
         """The generators to run, in order. A KubernetesApply whose disableSource ConfigMaps

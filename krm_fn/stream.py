@@ -84,6 +84,15 @@ class Stream:
             if "ImageMap" in doc.text and _config(node, file, sources, found):
                 self.config.add(doc.index)
 
+    def hooks_left_out(self) -> bool:
+        """Whether the stream looks like what Helm 3 gives a post-renderer, which never
+        holds the chart's hooks: Helm 3's `# Source:` lines, and in no document Helm 4's
+        filename annotation or a hook's annotation (`helm.sh/hook`)."""
+        texts = [d.text for d in self.docs]
+        return any(objects.helm_source(t) for t in texts) and not any(
+            objects.HELM4_FILENAME in t or objects.HELM_HOOK in t for t in texts
+        )
+
     def config_maps(self, wanted: bool, found: Findings) -> list[Node]:
         """The stream's ConfigMaps, composed only when an ImageMap may be disabled by one."""
         for doc in self.docs if wanted else ():

@@ -162,3 +162,36 @@ def test_a_field_holding_a_later_maps_image_is_left_by_the_earlier_maps(
     out = run_fn(text, "--imagemaps", maps)  # the oracle runs it again: nothing changes
     assert "image: app:tilt-2\n" in out.stdout
     assert "args:\n    - a\n" in out.stdout
+
+
+def test_an_override_leaves_a_container_left_to_a_later_map(maps_file: MapsFile) -> None:
+    """Tilt S10.2: the override reaches every container carrying the injected reference.
+    Here only those whose image this map matched: `b` (given `web` over the alias's
+    `nginx`) gets `app:tilt-1` from the second map, which a next run leaves to that map,
+    so the first map's override, which reached no container, still reaches none."""
+    maps = maps_file(
+        imagemap("m0", "nginx", "example.com/app:tilt-1", overrideCommand={"command": ["run"]})
+        + "---\n"
+        + imagemap("m1", "web", "example.com/app:tilt-1")
+    )
+    text = _pod(
+        "  containers:\n  - &base\n    name: a\n    image: nginx\n"
+        "  - <<: *base\n    name: b\n    image: web\n"
+    )
+    out = run_fn(text, "--imagemaps", maps)  # the oracle runs it again: nothing changes
+    assert "    image: example.com/app:tilt-1\n" in out.stdout
+    assert "command" not in out.stdout
+
+
+def test_a_map_whose_output_a_later_map_rewrote_is_used_again(maps_file: MapsFile) -> None:
+    """Tilt S11.3 (a map that replaced nothing fails the apply): on the output of a chain,
+    `nginx:1.0` -> `nginx:2.0` -> `registry/nginx:b`, the first map's reference is gone,
+    but it led to what the field holds, so it counts as used and --strict passes again."""
+    maps = maps_file(
+        imagemap("m0", "nginx:1.0", "nginx:2.0", matchExact=True)
+        + "---\n"
+        + imagemap("m1", "nginx:2.0", "registry/nginx:b", matchExact=True)
+    )
+    text = _pod("  containers:\n  - name: c\n    image: nginx:1.0\n")
+    out = run_fn(text, "--imagemaps", maps, "--strict")  # and again, strict, on its output
+    assert "    image: registry/nginx:b\n" in out.stdout

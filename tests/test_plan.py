@@ -79,7 +79,8 @@ def test_a_field_holding_a_later_maps_injected_reference_is_left_to_it() -> None
     """The idempotence rule: a run on its own output rewrites nothing."""
     p = _plan(_pod("  - image: localhost:5000/app:tilt-2\n"), [A, B])
     assert p.writes == []
-    assert p.used == {"b"}  # matched: the field already is its injected reference
+    # b matched: the field already is its injected reference; a's leads to it (a chain)
+    assert p.used == {"a", "b"}
     assert [pull.map for pull in p.pulls] == [B]
 
 
@@ -145,6 +146,31 @@ def test_an_override_that_matched_only_env_values_is_an_event() -> None:
     p = _plan(_pod("  - image: web\n    env:\n    - {name: E, value: app}\n"), [env])
     assert p.events == [Uncarried(env)]
     assert p.overrides == []
+
+
+def test_an_override_leaves_the_containers_left_to_a_later_map() -> None:
+    """The idempotence rule for overrides: a container whose image holds a later map's
+    injected reference is not the earlier map's, though it carries the same reference."""
+    cmd = _map("c", "app", "localhost:5000/app:tilt-1", command=("run",))
+    later = _map("d", "web", "localhost:5000/app:tilt-1")
+    first = _plan(_pod("  - image: app\n  - image: web\n"), [cmd, later])
+    assert [(o.container.path[-1], o.map.name) for o in first.overrides] == [(0, "c")]
+    again = _plan(_pod("  - image: localhost:5000/app:tilt-1\n"), [cmd, later])
+    assert (again.overrides, again.events, again.used) == ([], [], {"c", "d"})
+
+
+def test_a_map_whose_output_a_later_map_rewrote_is_used_on_the_output() -> None:
+    """A chain: the second run sees the last map's reference, and the maps before it that
+    led there count as used (they are what wrote it), so strict passes again."""
+    one = _map("one", "nginx:1.0", "nginx:2.0", exact=True)
+    two = _map("two", "nginx:2.0", "registry/nginx:b", exact=True)
+    other = _map("other", "web", "registry/nginx:b")  # injects it too, from elsewhere
+    unrelated = _map("unrelated", "db", "registry/db:b")
+    assert _plan(_pod("  - image: nginx:1.0\n"), [one, two]).used == {"one", "two"}
+    again = _plan(_pod("  - image: registry/nginx:b\n"), [one, two, other, unrelated])
+    assert again.writes == []
+    assert again.used == {"one", "two", "other"}
+    assert _plan(_pod("  - image: registry/db:b\n"), [one, two, unrelated]).used == {"unrelated"}
 
 
 # --- the index against the loop it replaced ---------------------------------------------
@@ -224,8 +250,20 @@ def _loop_plan(
         ref = refs.parse(f.value)
         if ref is not None and str(ref) in last:
             final[f] = last[str(ref)]
+    for f, last_map in final.items():  # the maps whose chain ends in what f holds
+        for earlier in range(last_map) if f.place is not Place.ENV else ():
+            current: str | None = str(ms[earlier].inject)
+            for later in ms[earlier + 1 :]:
+                ref = refs.parse(current)
+                if ref is not None and (
+                    later.selector.matches(ref) or str(ref) == str(later.inject)
+                ):
+                    current = later.injected
+            if str(refs.parse(current)) == str(refs.parse(f.value)):
+                used.add(ms[earlier].name)
     for index, m in enumerate(ms):
         hit = False
+        matched: set[Field] = set()
         for f in [f for f in located.fields if final.get(f, -1) <= index]:
             if f.place is Place.ENV and not m.match_in_env_vars:
                 continue
@@ -234,6 +272,7 @@ def _loop_plan(
             if ref is None or not (m.selector.matches(ref) or str(ref) == str(m.inject)):
                 continue
             hit = True
+            matched.add(f)
             if current != m.injected:
                 if f not in left:
                     touched = [f.owner] if f.merged and f.owner is not None else claimed(f)
@@ -263,7 +302,7 @@ def _loop_plan(
         targets = [
             c
             for c in located.containers
-            if c.image
+            if c.image in matched
             and (r := refs.parse(value.get(c.image, c.image.value)))
             and carrier.matches(r)
         ]

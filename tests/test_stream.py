@@ -233,3 +233,45 @@ def test_the_bom_and_generated_documents_are_written() -> None:
     texts, results = stream.write(found, [])
     assert texts == [documents.BOM, APP, "---\nkind: A\n", "--- # b\nkind: B\n"]
     assert results == [info]
+
+
+HOOK_ONLY = imagemap("migrate", "example.com/migrate", INJECT)
+SOURCE = "---\n# Source: shop/templates/web.yaml\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        (SOURCE + APP, True),  # Helm 3's post-renderer input: no hook in it
+        ("---\n" + APP, False),  # not Helm's render
+        (  # Helm 4's: it passes hooks on, with its filename annotation
+            "---\n"
+            + APP.replace(
+                "  name: web\n",
+                "  name: web\n  annotations:\n"
+                "    postrenderer.helm.sh/postrender-filename: shop/templates/web.yaml\n",
+                1,
+            ),
+            False,
+        ),
+        (  # a whole `helm template` render piped in: it holds the hooks
+            SOURCE
+            + APP
+            + "---\n# Source: shop/templates/hook.yaml\n"
+            + SERVICE_ACCOUNT.replace(
+                "  name: web\n", "  name: hook\n  annotations:\n    helm.sh/hook: pre-install\n"
+            ),
+            False,
+        ),
+    ],
+)
+def test_an_unused_map_on_helm3_post_renderer_input_says_hooks_never_reach_it(
+    text: str, hint: bool, maps_file: Callable[[str], str]
+) -> None:
+    """Helm 3 keeps a chart's hooks from its post-renderer (#15): an ImageMap for an image
+    that only a hook uses matches nothing, and the result says why it may be."""
+    out = run_fn(text, "--imagemaps", maps_file(HOOK_ONLY))
+    unused = 'ImageMap "migrate" matched no image (selector "example.com/migrate")'
+    assert unused in out.stderr
+    assert ("never holds the chart's hooks (helm.sh/hook)" in out.stderr) == hint
+    assert Stream("", documents.split(text)).hooks_left_out() == hint

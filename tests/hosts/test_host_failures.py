@@ -44,6 +44,10 @@ status:
   image: localhost:5000/example.com_shop_frontend:tilt-2540b7f6d0d5c5d2
 """
 UNUSED = 'ImageMap "frontend" matched no image (selector "example.com/shop/frontent")'
+HELM3_HOOKS = (  # what the reason adds on Helm 3's post-renderer input (#15)
+    "; this looks like Helm 3's post-renderer input, which never holds the chart's hooks"
+    " (helm.sh/hook): an image only a hook uses stays as it is"
+)
 
 
 @pytest.fixture
@@ -160,6 +164,8 @@ def test_helm_strict_fails_on_a_map_that_matched_nothing(
     (fn,) = recorder.check(1)
     assert (failed.returncode, failed.stdout) == (1, "")
     reason = f"[error] tilt.dev/v1alpha1/ImageMap/frontend (in {maps}): {UNUSED}"
+    if version == "helm3":  # its post-renderer input has no hooks, and the reason says so
+        reason += HELM3_HOOKS
     assert reason in _lines(fn.stderr)
     if version == "helm3":
         assert reason in _lines(failed.stderr)

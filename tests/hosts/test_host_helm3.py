@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .hostlib import (
+    DATA,
     FRONTEND,
     GOLDEN,
     INVALID_MAPS,
@@ -59,6 +60,33 @@ def test_hooks_are_not_post_rendered(
     hook = helm_document(rendered.stdout, "shop/templates/migrate-hook.yaml")
     assert hook == helm_document(plain.stdout, "shop/templates/migrate-hook.yaml")
     assert "image: example.com/shop/migrations:1.4.0\n" in hook
+
+
+def test_a_map_for_a_hook_only_image_says_that_hooks_never_reach_it(
+    helm3: Path, recorded_env: dict[str, str], recorder: Recorder, host_env: dict[str, str]
+) -> None:
+    """The image only the pre-install hook uses: Helm 3 keeps the hook from the
+    post-renderer, and the result says so (#15); the same render piped in whole holds the
+    hook, and the map matches it there."""
+    maps = DATA / "imagemaps-hook-only.yaml"
+    strict = ["--post-renderer-args", "--strict"]
+    failed = helm_template(helm3, recorded_env, *post_renderer("apply-imagemaps", maps), *strict)
+    (fn,) = recorder.check(1)
+    assert (failed.returncode, fn.status, fn.stdout) == (1, 1, b"")
+    assert fn.stderr.decode() == (
+        f"[error] tilt.dev/v1alpha1/ImageMap/example.com_shop_migrations (in {maps}):"
+        ' ImageMap "example.com_shop_migrations" matched no image'
+        ' (selector "example.com/shop/migrations"); this looks like Helm 3\'s post-renderer'
+        " input, which never holds the chart's hooks (helm.sh/hook): an image only a hook"
+        " uses stays as it is\n"
+    )
+    assert fn.stderr.decode() in failed.stderr
+    args = ["apply-imagemaps", "--imagemaps", str(maps), "--strict"]
+    rendered = helm_template(helm3, host_env).stdout
+    by_hand = run(args, host_env, stdin=rendered)
+    check_fn_run(FnRun.by_hand(args, rendered, by_hand))
+    assert by_hand.returncode == 0, by_hand.stderr
+    assert f"image: {MIGRATIONS}\n" in by_hand.stdout
 
 
 def test_failure_shows_our_reason(
