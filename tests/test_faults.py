@@ -432,7 +432,7 @@ def test_dev_zero(setup: Setup, tmp_path: Path, where: str) -> None:
 
 
 def test_input_limit_from_the_environment(setup: Setup) -> None:
-    args = [setup.tool, "--imagemaps", setup.maps]
+    args: list[str | Path] = [setup.tool, "--imagemaps", setup.maps]
     small = setup.small.path
     ran = _run(args, stdin=small, env=_env(APPLY_IMAGEMAPS_MAX_INPUT="1K"))
     _one_error(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from krm_fn.imagemap import load, sanitize_name
+from krm_fn.imagemap import Selector, load, sanitize_name
 from krm_fn.options import PullPolicy
 from krm_fn.schema import Problem
 from tests.deadline import deadline
@@ -46,6 +46,7 @@ def test_configmap_shorthand_fields() -> None:
         }
     )
     (m,) = config.maps
+    assert isinstance(m.selector, Selector)
     assert (m.name, m.selector.exact, m.match_in_env_vars) == ("gcr.io_x_app", True, False)
     assert (config.settings.pull_policy, config.settings.strict) == (PullPolicy.PRESERVE, True)
 
