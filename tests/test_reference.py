@@ -29,9 +29,10 @@ DIGEST_UNSUPPORTED = "unsupported digest algorithm"
 
 
 def case_id(value: str) -> str:
-    """A short, ASCII-only test id that stays unique for long inputs; without `::`, which
-    would end the id as a node id (mutmut runs tests by node id)."""
-    text = value.encode("unicode_escape").decode("ascii").replace("::", ":-:") or "<empty>"
+    """A short, ASCII-only test id that stays unique for long inputs. Its node id must name
+    it again (mutmut runs tests by node id): no `::`, and escapes as `~xe9`, not `\\xe9`."""
+    text = value.encode("unicode_escape").decode("ascii") or "<empty>"
+    text = text.replace("::", ":-:").replace("\\", "~")
     return text if len(text) <= 40 else f"{text[:28]}...len{len(value)}"
 
 
