@@ -566,6 +566,15 @@ def test_porting_traps(value: str, message: str) -> None:
     assert_refused(parse_normalized_named, value, message)
 
 
+def test_upper_case_is_named_only_when_the_lower_case_retry_fits() -> None:
+    """Go retries a refused reference lower-cased (`strings.ToLower`: U+0130 becomes one
+    `i`) and says "must be lowercase" only when the retry fits the grammar."""
+    assert_refused(parse, "Uppercase:tag!", INVALID_FORMAT)
+    longest_tag = "\u0130" + "a" * 127  # lower-cased, 128 characters: the most a tag holds
+    assert_refused(parse, "repo:" + longest_tag, NAME_UPPERCASE)
+    assert_refused(parse, "repo:" + longest_tag + "a", INVALID_FORMAT)
+
+
 def test_identifier_is_refused_only_as_a_whole_bare_name() -> None:
     assert_refused(parse_normalized_named, HEX64, identifier_refused(HEX64))
     assert parse_normalized_named(HEX64[:63]).path == "library/" + HEX64[:63]
