@@ -11,7 +11,7 @@ BIN := $(CURDIR)/.cache/bin
 DIST ?= dist
 export PATH := $(BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: example test lint tools bench validators fuzz dist FORCE
+.PHONY: example test lint tools bench validators fuzz mutation dist FORCE
 
 # Checked on every run: a .venv whose python is not $(PYTHON)'s interpreter (or no longer
 # runs) is removed and made again. The file is only rewritten then, so an unchanged .venv
@@ -49,8 +49,13 @@ lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff format --check krm_fn tests bench scripts
 	$(VENV)/bin/mypy
 
+# pytest under coverage (pyproject's [tool.coverage]): the report lists what the suite missed
+# and fails below its floor. Plain `pytest` runs the same tests without it.
 test: $(VENV)/.test-installed tools lint
-	$(PY) -m pytest
+	rm -rf .cache/coverage
+	$(PY) -m coverage run -m pytest
+	$(PY) -m coverage combine --quiet
+	$(PY) -m coverage report
 
 dist: $(VENV)/.test-installed
 	PYTHON=$(PY) bash scripts/build-dist $(DIST)
@@ -66,6 +71,15 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 
 validators: $(VENV)/.test-installed
 	$(PY) scripts/gen_validators.py
+
+# Mutation testing with mutmut 3, not part of `make test` or CI (pyproject's [tool.mutmut]: the
+# modules and their tests); results in mutants/. MUTANTS picks some, e.g.
+# make mutation MUTANTS='krm_fn.reference.*'; `.venv/bin/mutmut results` lists the survivors.
+MUTANTS ?=
+mutation: $(VENV)/.test-installed
+	$(PY) -m pip install --quiet 'mutmut>=3.8,<4'
+	$(VENV)/bin/mutmut run $(MUTANTS)
+	$(VENV)/bin/mutmut export-cicd-stats
 
 # Coverage-guided fuzzing, not part of CI: FUZZ_SECONDS=600 make fuzz
 FUZZ_SECONDS ?= 600

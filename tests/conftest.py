@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
@@ -15,6 +15,8 @@ from krm_fn import cli, pipeline
 from krm_fn.cli import main
 from krm_fn.pipeline import Output
 from tests.oracle import assert_exact, assert_stable
+
+MapsFile = Callable[[str], str]  # the maps_file fixture: ImageMap YAML in, its file's path out
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
@@ -90,7 +92,7 @@ def imagemap(name: str, selector: str, image: str, **spec: object) -> str:
 
 
 @pytest.fixture
-def maps_file(tmp_path: Path):  # type: ignore[no-untyped-def]
+def maps_file(tmp_path: Path) -> MapsFile:
     """Write ImageMap YAML to a file and return its path."""
 
     def write(text: str) -> str:

@@ -58,19 +58,19 @@ def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
             sources = (
                 value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
             )
-            merged = [loader.construct_object(n, deep=True) for n in reversed(sources)]  # type: ignore[no-untyped-call]
+            merged = [loader.construct_object(n, deep=True) for n in reversed(sources)]
             if all(isinstance(m, dict) for m in merged):
                 for m in merged:
                     out.update(m)
                 continue
             # `<<: v1` merges nothing: go-yaml refuses the document; like the program, read
             # it as a plain key
-        key = loader.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
         except TypeError:
             key = json.dumps(key, sort_keys=True, default=str)
-        out[key] = loader.construct_object(value_node, deep=True)  # type: ignore[no-untyped-call]
+        out[key] = loader.construct_object(value_node, deep=True)
     return out
 
 
@@ -191,11 +191,12 @@ def _changes(results: Sequence[Result | dict[str, Any]]) -> list[_Change]:
                 continue
             if field.get("currentValue") is None and field.get("proposedValue") is None:
                 continue
-            res = r.get("resourceRef") or {}
-            ref = tuple(res.get(k, "") for k in ("apiVersion", "kind", "name", "namespace"))
+            refs: dict[str, str] = r.get("resourceRef") or {}
+            keys = ("apiVersion", "kind", "name", "namespace")
+            api_version, kind, name, namespace = (refs.get(k, "") for k in keys)
             out.append(
                 _Change(
-                    ref,  # type: ignore[arg-type]
+                    (api_version, kind, name, namespace),
                     field["path"],
                     field.get("currentValue"),
                     field.get("proposedValue"),
@@ -214,10 +215,10 @@ def _walk(data: Any, path: str) -> tuple[Any, str | int] | None:
     is matched against the keys that are there; an absent last key is where an insertion
     goes. None when the path does not fit the data."""
     if isinstance(data, list):
-        found = _INDEX.match(path)
-        if found is None or int(found.group(1)) >= len(data):
+        at = _INDEX.match(path)
+        if at is None or int(at.group(1)) >= len(data):
             return None
-        index, rest = int(found.group(1)), path[found.end() :]
+        index, rest = int(at.group(1)), path[at.end() :]
         if not rest:
             return data, index
         return _walk(data[index], rest.removeprefix(".") if rest[0] == "." else rest)
@@ -323,7 +324,7 @@ def _equal(a: Any, b: Any, memo: set[tuple[int, int]]) -> bool:
         if type(a) is not type(b) or len(a) != len(b):
             return False
         memo.add(pair)
-        if isinstance(a, dict):
+        if isinstance(a, dict) and isinstance(b, dict):
             return a.keys() == b.keys() and all(_equal(a[k], b[k], memo) for k in a)
         return all(_equal(x, y, memo) for x, y in zip(a, b, strict=True))
     return bool(a == b)

@@ -9,15 +9,13 @@ Every run is checked by the oracle (tests/oracle.py, through `run_fn`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.conftest import imagemap, run_fn
+from tests.conftest import MapsFile, imagemap, run_fn
 
-MapsFile = Callable[[str], str]
 NEW = "localhost:5000/app:tilt-1"
 MAPS = imagemap("app", "example.com/app", NEW)
 MODES = ["stream", "krm"]

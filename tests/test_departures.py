@@ -3,12 +3,9 @@ it replaces (../shared/reference/tilt-injection.md, sections S1-S14)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from tests.conftest import imagemap, run_fn
+from tests.conftest import MapsFile, imagemap, run_fn
 
 INJECT = "localhost:5000/app:tilt-1"
-MapsFile = Callable[[str], str]
 
 
 def _pod(containers: str, kind: str = "v1/Pod") -> str:

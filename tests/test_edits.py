@@ -227,3 +227,19 @@ def test_remove_entry(text: str, expected: str | None) -> None:
     expected_data = data(text)
     del expected_data["results"]
     assert data(out) == expected_data
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("", []),
+        ("\n", [""]),
+        ("a\nb", ["a", "b"]),
+        ("a\nb\n", ["a", "b"]),  # a final break ends the last line, it starts none
+        ("a\n\n", ["a", ""]),
+        ("a\fb\r\nc\rd\n", ["a\fb", "c", "d"]),  # a form feed is text to YAML
+        ("a\x85b\u2028c\u2029", ["a", "b", "c"]),
+    ],
+)
+def test_split_lines_at_yaml_breaks(text: str, lines: list[str]) -> None:
+    assert edits.split_lines(text) == lines

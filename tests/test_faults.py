@@ -77,6 +77,12 @@ def _env(jobs: int = 1, **extra: str) -> dict[str, str]:
     return {**env, "APPLY_IMAGEMAPS_JOBS": str(jobs), **extra}
 
 
+def _unmeasured(env: dict[str, str]) -> dict[str, str]:
+    """`env` without coverage.py's setting for subprocesses (`make test` measures them):
+    under an address-space limit the program must run alone, coverage's memory is not its."""
+    return {k: v for k, v in env.items() if k != "COVERAGE_PROCESS_CONFIG"}
+
+
 def _child_setup(address_space: int | None = None) -> Callable[[], None]:
     """Runs in the child before exec: default SIGINT and SIGTERM (a test run in the
     background of a shell would pass SIGINT on ignored), and `ulimit -v` when asked."""
@@ -103,7 +109,7 @@ def _run(
             [str(a) for a in args],
             stdin=f,
             capture_output=True,
-            env=env or _env(),
+            env=_unmeasured(env or _env()) if address_space else env or _env(),
             preexec_fn=_child_setup(address_space),
             timeout=timeout,
             check=False,
@@ -373,7 +379,8 @@ def _imported_size() -> int:
         "for line in open('/proc/self/status'):\n"
         "    if line.startswith('VmPeak:'): print(int(line.split()[1]) * 1024)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
+    env = _unmeasured(dict(os.environ))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, check=True)
     return int(out.stdout)
 
 
@@ -432,7 +439,7 @@ def test_dev_zero(setup: Setup, tmp_path: Path, where: str) -> None:
 
 
 def test_input_limit_from_the_environment(setup: Setup) -> None:
-    args = [setup.tool, "--imagemaps", setup.maps]
+    args: list[str | Path] = [setup.tool, "--imagemaps", setup.maps]
     small = setup.small.path
     ran = _run(args, stdin=small, env=_env(APPLY_IMAGEMAPS_MAX_INPUT="1K"))
     _one_error(

@@ -5,7 +5,6 @@ check each generated document against its own results with the oracle."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,13 @@ from krm_fn.results import FileRef, ResourceRef, Result, Severity
 from krm_fn.rewrite import Rewrite
 from krm_fn.sources import Source
 from tests import conftest
-from tests.conftest import imagemap
+from tests.conftest import MapsFile, imagemap
 from tests.oracle import assert_exact
 
 # The output ends with new objects; a stream generator run again generates them again.
 run_fn = functools.partial(conftest.run_fn, generated=True, stable=False)
 
 INJECT = "localhost:5000/app:tilt-1"
-MapsFile = Callable[[str], str]
 DEPLOY = """\
 # the app, kept byte for byte
 apiVersion: apps/v1

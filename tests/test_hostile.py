@@ -3,17 +3,15 @@ odd but valid YAML, and bounded work for resource attacks (limits in the README)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import imagemap, run_fn
+from tests.conftest import MapsFile, imagemap, run_fn
 from tests.fuzz.maps import MAPS as FUZZ_MAPS
 from tests.oracle import checked_run
 
 MAPS = imagemap("app", "example.com/app", "localhost:5000/app:tilt-1")
-MapsFile = Callable[[str], str]
 POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from krm_fn.jsonpath import (
     MAX_STEPS,
@@ -14,6 +13,7 @@ from krm_fn.jsonpath import (
 )
 from krm_fn.schema import field_path
 from tests.deadline import deadline
+from tests.texts import compose
 
 DOC = """\
 spec:
@@ -54,7 +54,7 @@ ROWS = [
 
 @pytest.mark.parametrize(("text", "paths"), ROWS, ids=[r[0] for r in ROWS])
 def test_find(text: str, paths: list[str]) -> None:
-    root = yaml.compose(DOC, Loader=yaml.CSafeLoader)
+    root = compose(DOC)
     found = compile_path(text).find(root)
     assert sorted(field_path(m.path) for m in found) == sorted(paths)
 
@@ -85,7 +85,7 @@ def _nested(depth: int) -> str:
 def test_repeated_descent_on_a_deep_object_is_linear() -> None:
     """`{..*..*..*..*..*}` on an object nested 60 deep took 11 s and a MemoryError: each
     step kept every duplicate. Each node is now found once, in document order."""
-    root = yaml.compose(_nested(60), Loader=yaml.CSafeLoader)
+    root = compose(_nested(60))
     with deadline(10):
         found = compile_path("{..*..*..*..*..*}").find(root)
     # `..*` n times: every node at depth n or more, each once
@@ -94,9 +94,7 @@ def test_repeated_descent_on_a_deep_object_is_linear() -> None:
 
 
 def test_matches_are_deduplicated_in_document_order() -> None:
-    root = yaml.compose(
-        "spec:\n  image: a\n  spec:\n    image: b\n  list: [x, y]\n", Loader=yaml.CSafeLoader
-    )
+    root = compose("spec:\n  image: a\n  spec:\n    image: b\n  list: [x, y]\n")
     paths = [field_path(m.path) for m in compile_path("{..spec..image}").find(root)]
     assert paths == ["spec.image", "spec.spec.image"]  # the inner spec's image once
     paths = [field_path(m.path) for m in compile_path("{.spec.list[0,1,0,-2]}").find(root)]
@@ -116,7 +114,7 @@ def _comb(depth: int, width: int) -> str:
 def test_work_past_the_limit_is_an_error_naming_the_path() -> None:
     """20,000 nodes 400 deep: `{..*..*..*}` finds them all, their paths 4 million elements
     in all. Past MAX_VISITS the path stops with an error naming its config field."""
-    root = yaml.compose(_comb(400, 50), Loader=yaml.CSafeLoader)
+    root = compose(_comb(400, 50))
     path = compile_path("{..*..*..*}", where="imageLocators[3].path")
     with deadline(20), pytest.raises(JSONPathLimitError) as err:
         path.find(root)
@@ -129,7 +127,7 @@ def test_work_past_the_limit_is_an_error_naming_the_path() -> None:
 
 def test_a_wide_key_list_counts_its_width() -> None:
     keys = ",".join(f"'k{i}'" for i in range(2000))
-    root = yaml.compose(_comb(1, 400), Loader=yaml.CSafeLoader)
+    root = compose(_comb(1, 400))
     with deadline(10), pytest.raises(JSONPathLimitError):
         compile_path(f"{{..[{keys}]}}").find(root)  # 402 nodes x 2000 keys
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,11 +14,10 @@ from krm_fn import jsonpath
 from krm_fn.config_shapes import load
 from krm_fn.locators import CATALOG, ObjectSelector, catalog, compile_locators, compile_re2
 from krm_fn.schema import Problem
-from tests.conftest import imagemap, run_fn
+from tests.conftest import MapsFile, imagemap, run_fn
 from tests.deadline import deadline
 
 INJECT = "localhost:5000/app:tilt-1"
-MapsFile = Callable[[str], str]
 
 
 def _config(extra: str, **spec: object) -> str:

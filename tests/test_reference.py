@@ -29,8 +29,10 @@ DIGEST_UNSUPPORTED = "unsupported digest algorithm"
 
 
 def case_id(value: str) -> str:
-    """A short, ASCII-only test id that stays unique for long inputs."""
+    """A short, ASCII-only test id that stays unique for long inputs. Its node id must name
+    it again (mutmut runs tests by node id): no `::`, and escapes as `~xe9`, not `\\xe9`."""
     text = value.encode("unicode_escape").decode("ascii") or "<empty>"
+    text = text.replace("::", ":-:").replace("\\", "~")
     return text if len(text) <= 40 else f"{text[:28]}...len{len(value)}"
 
 
@@ -562,6 +564,15 @@ TRAP_ROWS: list[tuple[str, str]] = [
 def test_porting_traps(value: str, message: str) -> None:
     assert_refused(parse, value, message)
     assert_refused(parse_normalized_named, value, message)
+
+
+def test_upper_case_is_named_only_when_the_lower_case_retry_fits() -> None:
+    """Go retries a refused reference lower-cased (`strings.ToLower`: U+0130 becomes one
+    `i`) and says "must be lowercase" only when the retry fits the grammar."""
+    assert_refused(parse, "Uppercase:tag!", INVALID_FORMAT)
+    longest_tag = "\u0130" + "a" * 127  # lower-cased, 128 characters: the most a tag holds
+    assert_refused(parse, "repo:" + longest_tag, NAME_UPPERCASE)
+    assert_refused(parse, "repo:" + longest_tag + "a", INVALID_FORMAT)
 
 
 def test_identifier_is_refused_only_as_a_whole_bare_name() -> None:

@@ -33,6 +33,9 @@ from tests.texts import compose, data
         ("~", '"~"'),
         ("", '""'),
         ("-", '"-"'),
+        ("---", '"---"'),  # plain, a document marker at a line start
+        ("...", '"..."'),
+        ("key:", '"key:"'),  # plain, a mapping's key
         ("a b", '"a b"'),
         ("x: y", '"x: y"'),
         ("[::1]:5000/a", '"[::1]:5000/a"'),

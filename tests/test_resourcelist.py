@@ -17,7 +17,7 @@ from krm_fn import documents, resourcelist
 from krm_fn.documents import Document
 from krm_fn.resourcelist import ResourceList, as_item
 from krm_fn.results import Result, Severity
-from tests.conftest import imagemap, run_fn
+from tests.conftest import MapsFile, imagemap, run_fn
 from tests.oracle import assert_exact
 
 MAP = imagemap("web", "nginx", "localhost:5000/nginx:tilt-1")
@@ -145,7 +145,7 @@ def test_json_resource_list_ending_in_an_empty_object() -> None:
 
 
 @pytest.mark.parametrize("ending", ENDINGS.values(), ids=ENDINGS.keys())
-def test_stream_mode_document_ending_the_same_way(ending: str, maps_file) -> None:  # type: ignore[no-untyped-def]
+def test_stream_mode_document_ending_the_same_way(ending: str, maps_file: MapsFile) -> None:
     """Stream mode: the same objects as documents; what follows the last one is kept."""
     doc = "".join(line[2:] + "\n" for line in (POD + ending).splitlines())
     text = "---\n" + doc + "---\n" + doc.replace("name: web\n", "name: two\n", 1)

@@ -6,6 +6,7 @@ import shlex
 
 import pytest
 
+from krm_fn.imagemap import Selector
 from krm_fn.options import PullPolicy
 from krm_fn.schema import Problem
 from krm_fn.shorthand import load_configmap as load
@@ -43,6 +44,7 @@ def test_configmap_shorthand_fields() -> None:
         }
     )
     (m,) = config.maps
+    assert isinstance(m.selector, Selector)
     assert (m.name, m.selector.exact, m.match_in_env_vars) == ("gcr.io_x_app", True, False)
     assert (config.settings.pull_policy, config.settings.strict) == (PullPolicy.PRESERVE, True)
 

@@ -8,6 +8,7 @@ import pytest
 from yaml import Node
 
 from krm_fn import documents, objects
+from krm_fn.imagemap import Selector
 from krm_fn.results import FileRef, ResourceRef, Result, Severity
 from krm_fn.sources import Source, Sources, config_objects
 from tests.conftest import imagemap
@@ -47,7 +48,9 @@ def test_the_first_imagemap_of_a_name_wins() -> None:
     sources.add(node(imagemap("a", "example.com/a", "x:1")), first)
     sources.add(node(imagemap("a", "example.com/a", "x:1")), Source(IMAGEMAP, None))  # same
     sources.add(node(imagemap("a", "example.com/b", "x:1")), Source(IMAGEMAP, FileRef("two")))
-    assert sources.maps["a"].selector.ref.familiar_name() == "example.com/a"
+    selector = sources.maps["a"].selector
+    assert isinstance(selector, Selector)
+    assert selector.ref.familiar_name() == "example.com/a"
     assert sources.origin["a"] == first
     assert sources.results == [
         Result(

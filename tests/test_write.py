@@ -4,13 +4,10 @@ Every run goes through the oracle (tests/oracle.py, through `run_fn`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from tests.conftest import imagemap, run_fn
+from tests.conftest import MapsFile, imagemap, run_fn
 
-MapsFile = Callable[[str], str]
 NEW = "localhost:5000/app:tilt-1"
 INDENT = "\n  "
 

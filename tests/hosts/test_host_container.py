@@ -91,7 +91,7 @@ def test_kpt_fn_eval_image(kpt: Path, container: Container, tmp_path: Path) -> N
     ours = package(tmp_path / "ours", BASIC, "imagemaps.yaml")
     baseline = run([kpt, "fn", "eval", cat, "--exec", "cat", *config], container.env)
     assert baseline.returncode == 0, baseline.stderr
-    image = ["--image", container.image, "--results-dir", tmp_path / "r"]
+    image: list[str | Path] = ["--image", container.image, "--results-dir", tmp_path / "r"]
     evaluated = run([kpt, "fn", "eval", ours, *image, *config], container.env)
     assert evaluated.returncode == 0, evaluated.stderr
     (fn,) = container.recorder.check(1)

@@ -41,7 +41,14 @@ def test_helm4_rejects_the_empty_output(
 def test_helm3_prints_nothing(
     helm3: Path, recorded_env: dict[str, str], recorder: Recorder, maps_chart: Path
 ) -> None:
-    args = [helm3, "template", "x", maps_chart, "--post-renderer", "apply-imagemaps"]
+    args: list[str | Path] = [
+        helm3,
+        "template",
+        "x",
+        maps_chart,
+        "--post-renderer",
+        "apply-imagemaps",
+    ]
     rendered = run(args, recorded_env)
     (fn,) = recorder.check(1)
     assert (fn.status, fn.stdout) == (0, b"")

@@ -66,6 +66,7 @@ def tiltfile(name: str) -> str:
 def render_command(name: str) -> str:
     """The Tiltfile's `render = '...'`: what its apply_cmd pipes into `kubectl apply`."""
     (command,) = re.findall(r"^render = '([^']*)'$", tiltfile(name), re.M)
+    assert isinstance(command, str)
     assert "apply_cmd=render + ' | kubectl apply -f - -o yaml'" in tiltfile(name)
     return command
 

@@ -46,7 +46,14 @@ def venv(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     made = run([sys.executable, "-m", "venv", root], env)
     assert made.returncode == 0, made.stderr
-    pip = [root / "bin" / "python", "-m", "pip", "install", "--quiet", dist / WHEEL]
+    pip: list[str | Path] = [
+        root / "bin" / "python",
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        dist / WHEEL,
+    ]
     installed = run(pip, env)
     assert installed.returncode == 0, installed.stderr
     return root
@@ -125,7 +132,7 @@ def test_helm4_plugin_install(
     archive `make dist` builds (unsigned: Helm 4 needs --verify=false for it)."""
     env = {**recorded_env, "HELM_DATA_HOME": str(tmp_path / "helm4-data")}
     if source == "installed package":
-        install = [helm4, "plugin", "install", installed_plugin(venv)]
+        install: list[str | Path] = [helm4, "plugin", "install", installed_plugin(venv)]
     else:
         install = [helm4, "plugin", "install", dist / PLUGIN_ARCHIVE, "--verify=false"]
     installed = run(install, env)
