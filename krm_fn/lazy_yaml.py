@@ -18,18 +18,17 @@ __all__ = ["import_yaml"]
 
 
 class _Pattern:
-    """A pattern compiled by the first attribute asked of it (`match`, `search`, ...)."""
-
-    __slots__ = ("_args", "_compiled")
+    """A pattern compiled by the first attribute asked of it (`match`, `search`, ...). Each
+    attribute is then kept on the instance, so later uses (the resolver's `match`, on every
+    plain scalar a run reads) go straight to the compiled pattern's method."""
 
     def __init__(self, pattern: str, flags: int) -> None:
         self._args = (pattern, flags)
-        self._compiled: re.Pattern[str] | None = None
 
     def __getattr__(self, name: str) -> Any:
-        if self._compiled is None:
-            self._compiled = re.compile(*self._args)
-        return getattr(self._compiled, name)
+        value = getattr(re.compile(*self._args), name)
+        setattr(self, name, value)
+        return value
 
 
 def import_yaml() -> None:
