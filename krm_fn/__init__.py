@@ -25,7 +25,8 @@ The data's way through the package, each arrow named for the module that does it
       |                    locate (podspecs; locator_fields, by locators and jsonpath;
       |                    fields: the records) -> plan (mapindex) -> write (setters,
       |                    render, edits) -> report; over nodes, merges, shared_anchors
-      |  stream .......... the prefilter; a long stream in chunks (parallel), put back in order
+      |  stream .......... the documents to compose (prefilter); a long stream in chunks
+      |                    (parallel), put back in order
       |  generators ...... the manifests a config names, rewritten the same way
       v
     edits and results (results)
@@ -52,7 +53,8 @@ module's import statements and checks that this holds):
 - `lazy_yaml`: PyYAML imported with its own regular expressions compiled on first use.
 - `pipeline`: `run()`, the run's `Output`, the `ConfigFile`s it is given.
 - `krm`: KRM mode, the ResourceList read, its items rewritten, written back with results.
-- `stream`: stream mode, which documents are config, the prefilter, chunks put back in order.
+- `stream`: stream mode, which documents are config, chunks put back in order.
+- `prefilter`: which stream documents must be composed, read from their text alone.
 - `resourcelist`: a ResourceList's parts in; its text with edits, new items, results out.
 - `generators`: generator mode, the manifests a config names, each with its own results.
 - `rewrite`: an object's edits and a document's new text; the one call into injection.

@@ -96,10 +96,17 @@ class Document:
 
     def check_syntax(self) -> None:
         """Parse without composing: the same errors as `compose`, a fraction of the cost.
-        A text where no anchor or alias can start is parsed by libyaml alone, with no
-        Python step per event (`_parse_in_c`); else its events are walked here too, for
-        the composer's checks of anchors and aliases (`_parse`)."""
-        self._run(_parse if _ANCHOR_OR_ALIAS.search(self.text) else _parse_in_c)
+        libyaml parses the text alone, with no Python step per event (`_parse_in_c`),
+        when no anchor or alias can be in it: none may start (`may_hold_anchor_or_alias`),
+        or the text parses with an `@` for each `&` and `*` that might start one
+        (`_parses_without`; an `@` starts no token, so at a real anchor or alias the
+        parse fails, and elsewhere it changes nothing the parser reads but a scalar's
+        content or a comment). Else the events are walked here too, for the composer's
+        checks of anchors and aliases (`_parse`), the first error in the text raised."""
+        if not may_hold_anchor_or_alias(self.text):
+            self._run(_parse_in_c)
+        elif not _parses_without(self.text):
+            self._run(_parse)
 
     def _run(self, parse: Callable[[_Loader], _T]) -> _T:
         loader = _Loader(self.text)
@@ -123,6 +130,9 @@ class Document:
         mark = err.problem_mark
         if mark is not None and problem.startswith("found character that"):
             problem = problem.replace("character", f"character {self.text[mark.index]!r}", 1)
+        elif mark is not None and problem == "found undefined alias":  # libyaml's composer
+            name = _ALIAS_NAME.match(self.text, mark.index)
+            problem += f" {name.group(1)!r}" if name else ""
         message = f"{self.label()}{self._at(mark)}: {problem}"
         if err.context:
             message += f" ({err.context}{self._at(err.context_mark, ' at')})"
@@ -153,11 +163,37 @@ def _compose(loader: _Loader) -> Node | None:
 
 
 # Where an anchor (`&a`) or alias (`*a`) may start: at the start, after a blank or line
-# break (any YAML reads), a BOM, a flow indicator or `:`. A superset (`*` in a plain scalar
-# matches too): a match only costs time.
-_ANCHOR_OR_ALIAS = re.compile(
-    "(?:\\A|[ \t\r\n\x85\u2028\u2029\ufeff\\[{,:])[&*][^ \t\r\n\x85\u2028\u2029\\[\\]{},]"
+# break (any YAML reads), a BOM, a flow indicator or `:`, with a name character after it
+# (libyaml's names are ASCII letters, digits, `-` and `_`; any other character there is a
+# syntax error, which libyaml alone reports). A superset (`*` in a plain scalar matches
+# too): a match only costs time. One pattern per indicator, each led by its literal, which
+# `re` finds fast (a pattern led by a choice is tried at every character: twenty times as
+# slow on a large document).
+_ANCHOR, _ALIAS = (
+    re.compile(f"{mark}(?<![^ \t\r\n\x85\u2028\u2029\ufeff\\[{{,:]{mark})(?=[-\\w])", re.ASCII)
+    for mark in ("&", "\\*")
 )
+
+
+_ALIAS_NAME = re.compile(r"\*([-\w]+)", re.ASCII)
+
+
+def may_hold_anchor_or_alias(text: str) -> bool:
+    """Whether an anchor or alias may start in `text` (see `_ANCHOR`)."""
+    return _ANCHOR.search(text) is not None or _ALIAS.search(text) is not None
+
+
+def _parses_without(text: str) -> bool:
+    """Whether `text` parses with an `@` for each `&` and `*` that might start an anchor
+    or alias: it then holds none, and parses as it is (see `Document.check_syntax`)."""
+    loader = _Loader(_ALIAS.sub("@", _ANCHOR.sub("@", text)))
+    try:
+        loader.raw_parse()
+    except yaml.YAMLError:
+        return False
+    finally:
+        loader.dispose()
+    return True
 
 
 def _parse_in_c(loader: _Loader) -> None:

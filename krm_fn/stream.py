@@ -2,7 +2,7 @@
 stream out without its ImageMap documents, or nothing at all when there is an error.
 
 A large stream is held as text, not nodes: a document is composed only when it can hold
-something to rewrite or report (the prefilter, `_wanted`), or is config; the others are
+something to rewrite or report (`prefilter`), or is config; the others are
 only syntax-checked. A long stream is shared out among processes (`parallel`), and what
 each chunk gives back is added in document order, its Helm file indexes counted on from
 the chunks before it.
@@ -15,10 +15,9 @@ from typing import NamedTuple, Protocol, TypeVar
 
 from yaml import Node
 
-from krm_fn import objects, parallel
+from krm_fn import objects, parallel, prefilter
 from krm_fn.documents import Document, ReadError
 from krm_fn.generators import Generated
-from krm_fn.imagemap import ImageMap
 from krm_fn.results import FileRef, Result, Severity, exit_code
 from krm_fn.rewrite import Findings, Rewrite
 from krm_fn.sources import Source, Sources, config_objects
@@ -107,7 +106,7 @@ class Stream:
     def rewrite(self, rewrite: Rewrite) -> None:
         """The new texts of the documents but the config ones (left out, but still counted
         in their Helm files), chunk by chunk."""
-        needles = _needles(rewrite.maps)
+        needles = prefilter.needles(rewrite.maps)
 
         def work(chunk: Sequence[Document]) -> _Chunk:
             part, seen = rewrite.part(), dict[str, int]()
@@ -147,7 +146,9 @@ class Stream:
         texts = []
         for doc in chunk:
             try:
-                composes = doc.index in self.composed or bool(part.maps and _wanted(doc, needles))
+                composes = doc.index in self.composed or bool(
+                    part.maps and prefilter.wanted(doc.text, needles)
+                )
                 node = None
                 if doc.index in self.composed:
                     node = self.composed.pop(doc.index)
@@ -185,23 +186,6 @@ def _try_compose(doc: Document, found: Findings) -> Node | None:
     except ReadError as err:
         found.errors.append(Result(Severity.ERROR, str(err)))
         return None
-
-
-def _needles(usable: Sequence[ImageMap]) -> set[str]:
-    """Text every spelling of a matching reference contains: the familiar names."""
-    out = set()
-    for m in usable:
-        assert m.inject is not None
-        out |= {m.selector.needle(), m.inject.familiar_name()}
-    return out
-
-
-def _wanted(doc: Document, needles: set[str]) -> bool:
-    """Whether a document must be composed: it can hold anything to rewrite or report, or
-    its Helm file is named by Helm 4's annotation (else: syntax check only). Which kinds
-    are searched is decided on the object (`locate.find`: never a CRD)."""
-    text = doc.text
-    return "image" in text or any(n in text for n in needles) or objects.helm4_only(text)
 
 
 def _counted_on(result: Result, before: dict[str, int]) -> Result:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from krm_fn import documents
 from krm_fn.documents import BOM, ReadError
@@ -161,6 +163,8 @@ def test_an_alias_is_checked_wherever_it_can_start(text: str) -> None:
         "a: 'x\n",  # a quoted scalar never closed
         "a: 1\n b: 2\n",  # a mapping where a scalar was
         "a: x*y\nb: [\n",  # `*` inside a plain scalar, then a bad flow sequence
+        "a: &\u00e9 x\n",  # an anchor name of a character libyaml does not allow in one
+        "a: [*.x]\n",  # an alias name likewise
     ],
 )
 def test_a_text_with_no_anchor_is_checked_in_libyaml_alone_with_the_same_errors(
@@ -168,7 +172,7 @@ def test_a_text_with_no_anchor_is_checked_in_libyaml_alone_with_the_same_errors(
 ) -> None:
     """No anchor or alias can start in these texts, so libyaml parses them alone (no Python
     step per event); their errors are those of the Python event walk, word for word."""
-    assert documents._ANCHOR_OR_ALIAS.search(text) is None
+    assert not documents.may_hold_anchor_or_alias(text)
     messages = []
     for parse in (documents._parse_in_c, documents._parse):
         (doc,) = documents.split(text)
@@ -176,3 +180,75 @@ def test_a_text_with_no_anchor_is_checked_in_libyaml_alone_with_the_same_errors(
             doc._run(parse)
         messages.append(str(err.value))
     assert messages[0] == messages[1]
+
+
+_BEFORE = " \t\r\n\x85\u2028\u2029\ufeff[{,:"  # what may come before `&` or `*`
+_NAME = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"  # libyaml's
+
+
+def _anchor_or_alias_at(text: str, i: int) -> bool:
+    return (
+        text[i] in "&*"
+        and (i == 0 or text[i - 1] in _BEFORE)
+        and i + 1 < len(text)
+        and text[i + 1] in _NAME
+    )
+
+
+@given(st.text(alphabet=_BEFORE + "&*aZ9-_.#'\"\u00e9]}", max_size=12))
+def test_may_hold_anchor_or_alias_is_the_rule_at_any_position(text: str) -> None:
+    """An `&` or `*` at the start or after a blank, a break, a BOM, `[`, `{`, `,` or `:`,
+    and followed by a character of a libyaml name: the rule, character by character."""
+    expected = any(_anchor_or_alias_at(text, i) for i in range(len(text)))
+    assert documents.may_hold_anchor_or_alias(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "description: |\n  This is an *experimental feature\n",  # markdown in a block scalar
+        "a: 'see *b and &c'\nd: \"*e\"\n",  # in quoted scalars
+        "a: x *b\n  *c\n",  # inside a plain scalar, on its next line too
+        "a: 1 # *b &c\n",  # in a comment
+    ],
+)
+def test_an_asterisk_or_ampersand_that_starts_nothing_needs_no_event_walk(text: str) -> None:
+    """The text still parses with `@` for them: no anchor or alias is there, and libyaml's
+    parse alone is the whole check."""
+    assert documents.may_hold_anchor_or_alias(text)
+    assert documents._parses_without(text)
+    (doc,) = documents.split(text)
+    doc.check_syntax()
+
+
+@pytest.mark.parametrize("text", ["a: &x 1\nb: *x\n", "a: [&x 1]\n", "? &k a\n: b\n"])
+def test_a_real_anchor_or_alias_fails_the_parse_with_at_signs(text: str) -> None:
+    assert not documents._parses_without(text)
+
+
+_FRAGMENTS = st.sampled_from(
+    ["a:", " ", "\n", "  ", "- ", "&x", "&y", "*x", "*y", "|", "'", '"', "[", "]", "{", "}", ","]
+    + ["#", "b", ": ", "*x *y", "\n  *x", "&x a\n"]
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_FRAGMENTS, max_size=14))
+def test_the_syntax_check_fails_exactly_when_composing_does(parts: list[str]) -> None:
+    """Whatever the text, `check_syntax` raises what `compose` raises, or nothing when it
+    composes."""
+    docs = documents.split("".join(parts) + "\n")
+    if len(docs) != 1:
+        return
+    (doc,) = docs
+    try:
+        doc.compose()
+        expected = None
+    except ReadError as err:
+        expected = str(err)
+    try:
+        doc.check_syntax()
+        got = None
+    except ReadError as err:
+        got = str(err)
+    assert got == expected
