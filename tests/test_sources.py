@@ -81,7 +81,7 @@ def test_a_file_that_cannot_be_read_is_one_error_naming_it() -> None:
     sources.add_file("bad.yaml", imagemap("a", "example.com/a", "x:1").encode() + b"---\na: *x\n")
     sources.add_file("latin1.yaml", b"a: \xe9\n")
     assert lines(sources.results) == [
-        "[error] bad.yaml: document 2, line 11, column 4: found undefined alias",
+        "[error] bad.yaml: document 2, line 11, column 4: found undefined alias 'x'",
         "[error] latin1.yaml: input is not UTF-8: byte 3 (line 1) is 0xe9",
     ]
     assert list(sources.maps) == ["a"]  # what was read before the error is kept
