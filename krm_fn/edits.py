@@ -93,11 +93,12 @@ def insert_after(
 
 
 def entry_start(text: str, key: Node) -> int:
-    """Where the entry of `key` starts: at its `?` if it is an explicit key (`? image`)."""
+    """Where the entry of `key` starts: at its `?` if it is an explicit key (`? image`, or
+    `{?image: app}` in a flow mapping, where no blank need follow the `?`)."""
     pos = at = key.start_mark.index
     while at and text[at - 1] in " \t":
         at -= 1
-    return at - 1 if at < pos and at and text[at - 1] == "?" else pos
+    return at - 1 if at and text[at - 1] == "?" else pos
 
 
 def entry_column(text: str, key: Node) -> int:
@@ -194,17 +195,15 @@ def _item_end(text: str, seq: SequenceNode, items: list[tuple[int, Node, bool]],
     return alias_end(text, before)
 
 
-# An alias token: `*` and the anchor's name, which ends at a blank or a flow indicator.
-_ALIAS = re.compile(r"\*[^\s,\[\]{}]+")
-# What may stand between a key (or the text before an item) and an alias value.
-_BEFORE_VALUE = re.compile(r"(?:[\s:?-]|#[^\r\n\x85\u2028\u2029]*)*")
+# An alias value: what may stand between a key (or the text before an item) and the alias,
+# then the alias token, `*` and the anchor's name, which ends at a blank or a flow indicator.
+_ALIAS_VALUE = re.compile(r"(?:[\s:?-]|#[^\r\n\x85\u2028\u2029]*)*\*[^\s,\[\]{}]+")
 
 
 def alias_end(text: str, pos: int) -> int:
     """Where the alias that is the next value after `pos` (a key's end, or the end of the
     item before it) ends: `key: *name` and `- *name` compose to the anchored node, which
     carries no position of the alias itself."""
-    start = _BEFORE_VALUE.match(text, pos)
-    found = _ALIAS.match(text, start.end() if start else pos)
+    found = _ALIAS_VALUE.match(text, pos)
     assert found is not None, f"no alias after offset {pos}"
     return found.end()

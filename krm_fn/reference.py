@@ -41,6 +41,9 @@ _LOCALHOST: Final = "localhost"
 # The known digest algorithms and the length of their hex encoding (twice the hash size).
 _DIGEST_HEX_LENGTHS: Final = {"sha256": 64, "sha384": 96, "sha512": 128}
 
+# Where Go's one-to-one lower case differs from Python's full mapping (see _go_lower).
+_GO_SIMPLE_LOWER: Final = str.maketrans({"\u0130": "i"})
+
 # Go's error messages, verbatim: reference.go's sentinel errors, then go-digest's.
 _ERR_REFERENCE_INVALID_FORMAT: Final = "invalid reference format"
 _ERR_NAME_CONTAINS_UPPERCASE: Final = "repository name must be lowercase"
@@ -60,7 +63,7 @@ class InvalidReferenceError(ValueError):
     was being parsed, so callers can say which value was refused.
     """
 
-    def __init__(self, message: str, value: str = "") -> None:
+    def __init__(self, message: str, value: str) -> None:
         super().__init__(message)
         self.value = value
 
@@ -130,7 +133,7 @@ def _go_lower(s: str) -> str:
     Python applies the full mapping, under which U+0130 (capital I with dot above) becomes
     two characters; Go maps it to a plain "i", which can turn it into a valid name.
     """
-    return s.replace("\u0130", "i").lower()
+    return s.translate(_GO_SIMPLE_LOWER).lower()
 
 
 def parse(s: str) -> Reference:
@@ -173,9 +176,8 @@ def _validate_digest(digest: str, value: str) -> None:
     Assumes, as in Tilt, that the binary links sha256 and sha512 (which also provides
     sha384), so all three registered algorithms count as available.
     """
-    algorithm, _, encoded = digest.partition(":")
-    if not algorithm or not encoded:
-        raise InvalidReferenceError(_ERR_DIGEST_INVALID_FORMAT, value)
+    # The grammar has made sure of one ":" between a non-empty algorithm and encoded part.
+    algorithm, encoded = digest.split(":")
     expected_length = _DIGEST_HEX_LENGTHS.get(algorithm)
     if expected_length is None:
         known_shape = grammar.GO_DIGEST.fullmatch(digest) is not None

@@ -55,8 +55,9 @@ _UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 def render_scalar(value: str, style: str = "") -> str:
     """YAML text for the string `value`, read back as the same string by YAML 1.1 and 1.2.
 
-    `style` is the style to keep (`'`, `"` or "" for plain); plain falls back to double
-    quotes when the value would not stay a string, e.g. `"1.10"`, `"yes"`, `"0e12"`.
+    `style` is the style to keep (`'`, or "" for plain); plain falls back to double quotes
+    when the value would not stay a string, e.g. `"1.10"`, `"yes"`, `"0e12"`, and any other
+    style (`"`, a block scalar's `|` or `>`) is double-quoted.
     """
     if style == "" and _is_plain_safe(value):
         return value
@@ -80,13 +81,12 @@ def _is_plain_safe(value: str) -> bool:
 def replace_scalar(text: str, node: ScalarNode, value: str, plain: str = "") -> Edit:
     """Replace a scalar's value, keeping its tag, anchor, quoting style and comments; a plain
     one takes the style `plain` (`"` in JSON, whose plain scalars are not strings)."""
-    start = _value_start(text, node.start_mark.index)
     end = node.end_mark.index
+    start = _value_start(text, node.start_mark.index, end)
     style = node.style or plain
     comment = ""
     if style in ("|", ">"):  # block scalar: from its indicator to its last text, in quotes
         end = edits.text_end(text, node)
-        style = '"'
         header = text[start : edits.line_end(text, start)[0]].rstrip()
         comment = header[len(header.split("#", 1)[0].rstrip()) :]  # the header's, if any
     new = render_scalar(value, style) + comment
@@ -95,12 +95,13 @@ def replace_scalar(text: str, node: ScalarNode, value: str, plain: str = "") -> 
     return Edit(start, end, 0, new)
 
 
-def _value_start(text: str, pos: int) -> int:
-    """Skip a node's properties (`!tag`, `&anchor`) and the space or comments after them."""
-    while pos < len(text) and text[pos] in "!&":
-        while pos < len(text) and not text[pos].isspace():
+def _value_start(text: str, pos: int, end: int) -> int:
+    """Skip a node's properties (`!tag`, `&anchor`) and the space or comments after them, up
+    to the node's end (an empty value, `key: &a`, starts where its properties end)."""
+    while pos < end and text[pos] in "!&":
+        while pos < end and not text[pos].isspace():
             pos += 1
-        while pos < len(text) and (text[pos].isspace() or text[pos] == "#"):
+        while pos < end and (text[pos].isspace() or text[pos] == "#"):
             pos = edits.line_end(text, pos)[0] if text[pos] == "#" else pos + 1
     return pos
 
@@ -116,11 +117,12 @@ def render_list(values: Sequence[str], style: ListStyle, column: int, eol: str) 
 def replace_list(text: str, seq: SequenceNode, values: Sequence[str], quote: str) -> Edit:
     """Replace a list's items (new ones quoted with `quote` where not plain), keeping its
     tag, anchor, comments before its first item, and layout: flow, or block at its column."""
-    start = _value_start(text, seq.start_mark.index)  # the `[`, or the first item's `-`
+    end = edits.text_end(text, seq)
+    start = _value_start(text, seq.start_mark.index, end)  # the `[`, or the first item's `-`
     eol = edits.eol_at(text, start)
     style = ListStyle(flow=bool(seq.flow_style), quote=quote)
     items = render_list(values, style, start - edits.line_start(text, start), eol)
-    return Edit(start, edits.text_end(text, seq), 0, items.lstrip())
+    return Edit(start, end, 0, items.lstrip())
 
 
 def json_style(mapping: MappingNode, key: ScalarNode) -> bool:

@@ -56,6 +56,7 @@ TAILS = {
     "alias-value": "key: *a‸",
     "alias-item": "- 1\n- *a‸",
     "alias-only-item": "- *a‸",
+    "alias-items": "- *a\n- *a‸",
     "empty-flow-item": "- {}‸",
     "null-value": "key:‸",
     "comment-after-value": "image: app‸ # built by CI",
@@ -177,6 +178,51 @@ def test_insert_lines_without_a_final_newline() -> None:
     assert edits.apply(crlf, [edits.insert_lines(crlf, 8, "z: 3\r\n", 0)]) == crlf + "\r\nz: 3"
 
 
+@pytest.mark.parametrize(
+    ("text", "pos", "lines", "expected"),
+    [
+        ("a: 1\nb: 2\n", 2, "new: X\n", Edit(5, 5, 7, "new: X\n")),
+        # only the final line break moves to the front: blanks and text stay where they are
+        ("a: 1", 2, "new: X \n", Edit(4, 4, 7, "\nnew: X ")),
+        ("a: 1", 2, "b: X\r\nc: X\r\n", Edit(4, 4, 7, "\r\nb: X\r\nc: X")),
+    ],
+)
+def test_insert_lines_edit(text: str, pos: int, lines: str, expected: Edit) -> None:
+    assert edits.insert_lines(text, pos, lines, 7) == expected
+
+
+def test_insertions_at_one_point_come_out_by_rank() -> None:
+    text = "a: 1"
+    late, early = edits.insert_lines(text, 0, "b: 2\n", 2), edits.insert_lines(text, 0, "z: 1\n", 1)
+    assert edits.apply(text, [late, early, Edit(0, 1, 0, "A")]) == "A: 1\nz: 1\nb: 2"
+
+
+# An entry inserted after `image`, in a block mapping, a flow mapping on lines of its own
+# and one on a single line; the insertion point is after `app`.
+INSERTED = {
+    "block": ("a: 1\nb:\n  image: app\n  name: x\n", Edit(21, 21, 5, "  new: X\n")),
+    "flow-lines": ("b: {\n  image: app,\n  name: x\n}\n", Edit(17, 17, 5, ",\n  new: X")),
+    "flow-lines-crlf": ("b: {\r\n  image: app\r\n}\r\n", Edit(18, 18, 5, ",\r\n  new: X")),
+    "flow": ("b: {image: app, name: x}\n", Edit(14, 14, 5, ", new: X")),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), INSERTED.values(), ids=INSERTED)
+def test_insert_after(text: str, expected: Edit) -> None:
+    mapping = compose(text).value[-1][1]
+    assert isinstance(mapping, MappingNode)
+    key, value = next((k, v) for k, v in mapping.value if k.value == "image")
+    assert edits.insert_after(text, mapping, (key, value), "new: X", 5) == expected
+    # entries inserted at one point come out in the order of their ranks, not of their text
+    ranked = [
+        edits.insert_after(text, mapping, (key, value), entry, rank)
+        for entry, rank in [("a: 2", 2), ("z: 1", 1)]
+    ]
+    out = edits.apply(text, ranked)
+    assert out.index("z: 1") < out.index("a: 2")
+    assert data(out)["b"] == {**data(text)["b"], "a": 2, "z": 1}
+
+
 def test_entry_start_and_column() -> None:
     text = "- ? image\n  : app\n  ?  name\n  : c\n  plain: x\n"
     root = compose(text)
@@ -187,11 +233,33 @@ def test_entry_start_and_column() -> None:
     key = compose(flow).value[1][0]
     assert edits.entry_start(flow, key) == key.start_mark.index == 9
     assert "?" not in flow[: edits.entry_start(flow, key)]
+    # in a flow mapping a `?` needs no blank after it
+    explicit = "{?a: 1, ? b: 2}"
+    assert [edits.entry_start(explicit, k) for k, _ in compose(explicit).value] == [1, 8]
+    # a `?` at the end of the text is not before a key at its start
+    trailing = "a: 1\n?"
+    assert edits.entry_start(trailing, compose(trailing).value[0][0]) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "pos", "start"),
+    [
+        ("\nab", 2, 1),
+        ("ab", 1, 0),
+        ("a\r\nb\x85c\u2028d\u2029e", 6, 5),
+        ("a\r\nb\x85c\u2028d\u2029e", 8, 7),
+        ("a\nb\rc", 5, 4),
+    ],
+)
+def test_line_start(text: str, pos: int, start: int) -> None:
+    assert edits.line_start(text, pos) == start
 
 
 def test_overlapping_edits_are_refused() -> None:
-    with pytest.raises(edits.OverlapError, match="line 2"):
-        edits.apply("a: 1\nb: 2\n", [Edit(5, 9, 0, "x"), Edit(8, 10, 0, "y")])
+    text = "\na: 1\nb: 2\nc: 3\nd: 4\n"
+    with pytest.raises(edits.OverlapError) as refused:
+        edits.apply(text, [Edit(6, 10, 0, "x"), Edit(9, 11, 0, "y")])
+    assert str(refused.value) == "two edits overlap at line 3; nothing in it was changed"
 
 
 # --- remove_entry at the top level (a ResourceList's results) ----------------------
@@ -213,6 +281,7 @@ def test_overlapping_edits_are_refused() -> None:
         ('{\n  "a": 1,\n  "results": []\n}', '{\n  "a": 1\n}'),
         ("# YAML\n{a: 1, results: [], b: 2}", "# YAML\n{a: 1, b: 2}"),
         ("# YAML\n{a: 1,\n results: [x], # c\n b: 2}", "# YAML\n{a: 1,\n b: 2}"),
+        ("# YAML\n{x: &x [1], a: *x, results: []}", "# YAML\n{x: &x [1], a: *x}"),
     ],
 )
 def test_remove_entry(text: str, expected: str | None) -> None:
@@ -222,8 +291,12 @@ def test_remove_entry(text: str, expected: str | None) -> None:
     root = compose(text)
     assert isinstance(root, MappingNode)
     key = next(k for k, _ in root.value if k.value == "results")
-    out = edits.apply(text, [edits.remove_entry(text, root, key)])
+    removal = edits.remove_entry(text, root, key)
+    assert (removal.rank, removal.text) == (0, "")
+    out = edits.apply(text, [removal])
     assert out == expected
+    with pytest.raises(edits.OverlapError):  # nothing else may change what it removes
+        edits.apply(text, [removal, removal._replace(text="x")])
     expected_data = data(text)
     del expected_data["results"]
     assert data(out) == expected_data

@@ -89,13 +89,23 @@ def test_double_quotes_are_json(value: str) -> None:
         ("image: !!str |-\n  app", "new", 'image: !!str "new"'),
         ("? image\n: |- # c\n  app\n", "new", '? image\n: "new" # c\n'),
         ('{"image": "app"}', "new", '{"image": "new"}'),
+        ('{"image":"app"}', "new", '{"image":"new"}'),
+        ("[app]", "new", "[new]"),
+        ("image: Xapp\n", "new", "image: new\n"),
+        # an empty value with properties starts where they end, not on the next line
+        ("image: &a\n", "new", "image: &a new\n"),
+        ("image: &a", "new", "image: &a new"),
+        ("image: !!str # c\nnext: 1\n", "new", "image: !!str new # c\nnext: 1\n"),
+        ("-\n", "new", "- new\n"),
     ],
 )
 def test_replace_scalar(text: str, value: str, expected: str) -> None:
     root = compose(text)
     node = root.value[0] if isinstance(root, SequenceNode) else root.value[0][1]
     assert isinstance(node, ScalarNode)
-    out = edits.apply(text, [render.replace_scalar(text, node, value)])
+    edit = render.replace_scalar(text, node, value)
+    assert edit.rank == 0
+    out = edits.apply(text, [edit])
     assert out == expected
     found = data(out)
     assert (found[0] if isinstance(found, list) else found["image"]) == value
@@ -145,6 +155,7 @@ def test_json_style(text: str, expected: bool) -> None:
         ("command:\n- a\n", "", 'command:\n- x\n- "yes"\n'),
         ("command: &c\r\n    - a\r\n", '"', 'command: &c\r\n    - "x"\r\n    - "yes"\r\n'),
         ('{"command": ["a"]}', '"', '{"command": ["x", "yes"]}'),
+        ("command:\n  - a\n  - |-\n    b\nnext: 1\n", "", 'command:\n  - x\n  - "yes"\nnext: 1\n'),
     ],
 )
 def test_replace_list(text: str, quote: str, expected: str) -> None:
@@ -152,6 +163,8 @@ def test_replace_list(text: str, quote: str, expected: str) -> None:
     assert isinstance(root, MappingNode)
     seq = root.value[0][1]
     assert isinstance(seq, SequenceNode)
-    out = edits.apply(text, [render.replace_list(text, seq, ["x", "yes"], quote)])
+    edit = render.replace_list(text, seq, ["x", "yes"], quote)
+    assert edit.rank == 0
+    out = edits.apply(text, [edit])
     assert out == expected
     assert data(out)["command"] == ["x", "yes"]

@@ -121,6 +121,18 @@ PULL = {
         "containers:\n- image: app\n  ? imagePullPolicy\n  : - a\n",
         "containers:\n- image: app\n  imagePullPolicy: IfNotPresent\n",
     ),
+    "replace-anchored-null": (  # the value goes after the anchor, not on the next line
+        "containers:\n- image: app\n  imagePullPolicy: &p\n  name: c\n",
+        "containers:\n- image: app\n  imagePullPolicy: &p IfNotPresent\n  name: c\n",
+    ),
+    "replace-mapping-alias": (
+        "x: &x b\ncontainers:\n- image: app\n  imagePullPolicy:\n    a: *x\n  name: c\n",
+        "x: &x b\ncontainers:\n- image: app\n  imagePullPolicy: IfNotPresent\n  name: c\n",
+    ),
+    "json-style-key": (  # JSON's style by the key, whatever the value's
+        'containers: [{"name": c, "image": app}]\n',
+        'containers: [{"name": c, "image": app, "imagePullPolicy": "IfNotPresent"}]\n',
+    ),
     "replace-json-list": (
         '{"containers": [{"image": "app", "imagePullPolicy": []}]}',
         '{"containers": [{"image": "app", "imagePullPolicy": "IfNotPresent"}]}',
@@ -160,6 +172,7 @@ def test_set_scalar(text: str, expected: str) -> None:
     c = _container(text)
     edit = setters.set_scalar(text, c.node, "imagePullPolicy", "IfNotPresent", _anchor(c))
     assert edit is not None
+    assert edit.rank == (0 if "imagePullPolicy" in text else 3)  # command and args go first
     out = edits.apply(text, [edit])
     _check(text, out, expected, "imagePullPolicy", "IfNotPresent")
     again = _container(out)
@@ -173,7 +186,7 @@ def test_set_scalar_quotes_what_yaml_would_not_read_as_a_string() -> None:
     text = "containers:\n- image: app\n"
     c = _container(text)
     edit = setters.set_scalar(text, c.node, "tag", "1.10", _anchor(c))
-    assert edit is not None
+    assert edit == Edit(len(text), len(text), 0, '  tag: "1.10"\n')  # a key of no rank: 0
     _check(
         text, edits.apply(text, [edit]), 'containers:\n- image: app\n  tag: "1.10"\n', "tag", "1.10"
     )
@@ -260,6 +273,26 @@ LISTS: dict[str, tuple[str, str, list[str]]] = {
         "containers:\n- image: app\n  command: ['/bin/sh', '-c']\n",
         CMD,
     ),
+    "replace-flow-double-quoted": (
+        'containers:\n- image: app\n  command: ["a"]\n',
+        'containers:\n- image: app\n  command: ["/bin/sh", "-c"]\n',
+        CMD,
+    ),
+    "replace-json-style-single-quoted": (  # JSON's style wins over the items' quotes
+        'containers: [{"image": app, "command": [\'a\']}]\n',
+        'containers: [{"image": app, "command": ["/bin/sh", "-c"]}]\n',
+        CMD,
+    ),
+    "insert-json-style-key": (
+        'containers: [{"image": app}]\n',
+        'containers: [{"image": app, "command": ["/bin/sh", "-c"]}]\n',
+        CMD,
+    ),
+    "replace-mapping-alias": (
+        "x: &x b\ncontainers:\n- image: app\n  command:\n    a: *x\n  name: c\n",
+        "x: &x b\ncontainers:\n- image: app\n  command:\n  - /bin/sh\n  - -c\n  name: c\n",
+        CMD,
+    ),
     "replace-json-empty": (
         '{"containers": [{"image": "app", "command": []}]}',
         '{"containers": [{"image": "app", "command": ["/bin/sh", "-c"]}]}',
@@ -340,7 +373,9 @@ LISTS: dict[str, tuple[str, str, list[str]]] = {
 
 @pytest.mark.parametrize(("text", "expected", "values"), LISTS.values(), ids=LISTS)
 def test_set_list(text: str, expected: str, values: Sequence[str]) -> None:
-    out = edits.apply(text, _set_list(text, _container(text), "command", values))
+    new = _set_list(text, _container(text), "command", values)
+    assert [e.rank for e in new] == [0 if "command" in text else 1] * len(new)
+    out = edits.apply(text, new)
     _check(text, out, expected, "command", list(values) or None)
     assert _set_list(out, _container(out), "command", values) == []
 
