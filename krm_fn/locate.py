@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
-from krm_fn import merges, nodes
+from krm_fn import merges, nodes, objects
 from krm_fn.fields import Field, Located, Path, Place
 from krm_fn.locator_fields import add_found, located_by
 from krm_fn.locators import Locator
@@ -53,7 +53,7 @@ def find(
             shadowed: dict[str, nodes.Entry] = {}
             names = {key for key, _, _ in entries}
             # an alias, a duplicate key or a merge key among them (rare)
-            if len(names) < len(node.value) or "<<" in names:
+            if len(names) != len(node.value) or "<<" in names:
                 entries, shadowed = _rare_entries(
                     node, path, entries, located, merged, memo, any_image_key
                 )
@@ -139,6 +139,5 @@ def _rare_entries(
 
 def is_crd(root: Node) -> bool:
     """A CustomResourceDefinition (any apiextensions version)."""
-    return nodes.scalar_str(nodes.get(root, "kind")) == "CustomResourceDefinition" and (
-        nodes.scalar_str(nodes.get(root, "apiVersion")) or ""
-    ).startswith("apiextensions.k8s.io/")
+    api_version, kind = objects.kind_of(root)
+    return kind == "CustomResourceDefinition" and api_version.startswith("apiextensions.k8s.io/")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from yaml import MappingNode, Node
 
-from krm_fn import nodes
+from krm_fn import nodes, objects
 from krm_fn.fields import Field, Located, Place, claimed
 from krm_fn.locators import Locator
 
@@ -18,8 +18,7 @@ def located_by(root: Node, locators: Sequence[Locator]) -> list[Field]:
     """The fields the locators whose selector takes this object find."""
     metadata = nodes.get(root, "metadata")
     identity = [
-        nodes.scalar_str(nodes.get(root, "apiVersion")) or "",
-        nodes.scalar_str(nodes.get(root, "kind")) or "",
+        *objects.kind_of(root),
         nodes.scalar_str(nodes.get(metadata, "name")) or "",
         nodes.scalar_str(nodes.get(metadata, "namespace")) or "",
     ]

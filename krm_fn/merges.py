@@ -77,7 +77,7 @@ def _merges(mapping: MappingNode, given: Memo, in_order: bool) -> dict[str, Entr
             if node is mapping:
                 return entries
             given[node] = {**entries, **_own(node)}
-        elif node is mapping or (node not in given and node not in reading):
+        elif node not in reading and (node is mapping or node not in given):
             reading.add(node)
             stack.append((node, True))
             stack += [(source, False) for source in reversed(_sources(node))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
-from krm_fn import merges, nodes
+from krm_fn import merges, nodes, objects
 from krm_fn.fields import Container, Field, Located, Path, Place
 
 __all__ = ["builtin_pod_spec", "pod_spec", "volume_fields"]
@@ -33,10 +33,8 @@ _BUILTIN_POD_SPECS: dict[tuple[str, str], tuple[str, ...]] = {
 
 def builtin_pod_spec(root: Node) -> tuple[MappingNode, Path] | None:
     """A built-in kind's pod spec mapping and its path, if it has one."""
-    api_version = nodes.scalar_str(nodes.get(root, "apiVersion")) or ""
-    kind = nodes.scalar_str(nodes.get(root, "kind")) or ""
-    group = api_version.rpartition("/")[0]
-    path = _BUILTIN_POD_SPECS.get((group, kind))
+    api_version, kind = objects.kind_of(root)
+    path = _BUILTIN_POD_SPECS.get((api_version.rpartition("/")[0], kind))
     if path is None:
         return None
     node: Node | None = root
@@ -107,11 +105,11 @@ def _value(mapping: MappingNode, key: str) -> Node | None:
 def volume_fields(pod: MappingNode, path: Path, located: Located) -> None:
     """Collect a pod spec's image volumes (`volumes[].image.reference`)."""
     for index, volume in nodes.items(_value(pod, "volumes")):
-        image = nodes.get(volume, "image")
-        if not isinstance(volume, MappingNode) or not isinstance(image, MappingNode):
+        if not isinstance(volume, MappingNode):
             continue
-        if "image" in merges.shadowed(volume):
-            continue  # a merge key after it gives one too: the walk has warned
+        image = nodes.get(volume, "image")
+        if not isinstance(image, MappingNode) or "image" in merges.shadowed(volume):
+            continue  # (shadowed: a merge key after it gives one too, and the walk has warned)
         reference = nodes.get_entry(image, "reference")
         where = (*path, "volumes", index, "image", "reference")
         if nodes.aliased(image, "reference"):

@@ -7,9 +7,11 @@ that does not exist, because no test covered them: every location gets a row her
 from __future__ import annotations
 
 import pytest
+from yaml import MappingNode
 
+from krm_fn import nodes
 from krm_fn.fields import Place
-from krm_fn.locate import find
+from krm_fn.locate import find, is_crd
 from krm_fn.schema import field_path
 from tests.conftest import imagemap, run_fn
 from tests.texts import compose
@@ -248,3 +250,91 @@ def test_a_pod_with_only_an_image_volume_is_rewritten(krm: bool) -> None:
         out = run_fn(f"{maps}---\n{pod}")
     assert out.exit_code == 0, out.stderr
     assert "image: {reference: localhost:5000/app:tilt-1, pullPolicy: IfNotPresent}" in out.stdout
+
+
+def test_any_image_key_finds_strings_under_image_keys_only_on_request() -> None:
+    text = "spec:\n  tool:\n    image: tool:1\n    tag: x\n  other: {picture: a:1, image: [a]}\n"
+    assert find(compose(text), env=False).fields == []
+    root = compose(text)
+    (field,) = find(root, env=False, any_image_key=True).fields
+    tool = nodes.get(nodes.get(root, "spec"), "tool")
+    assert isinstance(tool, MappingNode)
+    assert (field.place, field.path, field.found_by) == (
+        Place.IMAGE_FIELD,
+        ("spec", "tool", "image"),
+        "anyImageKey",
+    )
+    assert (field.owner, field.key, field.node) == (tool, *tool.value[0])
+    assert field.value == "tool:1"
+    assert (field.object_keys, field.merged) == (None, False)
+
+
+def test_a_mapping_and_a_list_beside_it_are_both_walked() -> None:
+    text = "a: {containers: [{image: a:1}]}\nb: [{containers: [{image: b:1}]}, 1]\n"
+    paths = [field_path(f.path) for f in find(compose(text), env=False).fields]
+    assert paths == ["a.containers[0].image", "b[0].containers[0].image"]
+
+
+def test_each_duplicate_key_is_reported_once() -> None:
+    text = "a: 1\nb: {containers: [{image: a:1}]}\nb: {containers: [{image: a:2}]}\nc: 1\n"
+    located = find(compose(text), env=False)
+    assert located.duplicates == [("b",)]
+    assert [f.value for f in located.fields] == ["a:2"]
+
+
+def test_a_container_list_that_is_an_alias_is_left() -> None:
+    text = "x: &c [{image: a:1}]\nspec:\n  containers: *c\n  initContainers: [{image: a:2}]\n"
+    located = find(compose(text), env=False)
+    assert located.aliased == [("spec", "containers")]
+    assert [field_path(f.path) for f in located.fields] == ["spec.initContainers[0].image"]
+
+
+@pytest.mark.parametrize(
+    ("pairs", "ambiguous"),
+    [
+        ("a: 1, <<: {a: [1]}", ["x.a"]),  # only the merged value is a collection
+        ("a: [1], <<: {a: 1}", ["x.a"]),  # only its own value is
+        ("a: 1, <<: {a: 2}", []),  # scalars: no field here either way
+        ("image: a:1, <<: {image: a:2}", []),  # an image string only with anyImageKey
+    ],
+)
+def test_a_key_a_merge_key_shadows_is_ambiguous_when_the_walk_reads_it(
+    pairs: str, ambiguous: list[str]
+) -> None:
+    located = find(compose(f"x: {{{pairs}}}\n"), env=False)
+    assert [field_path(p) for p in located.ambiguous] == ambiguous
+    assert located.fields == []
+
+
+def test_with_any_image_key_an_image_string_a_merge_key_shadows_is_ambiguous() -> None:
+    text = "x: {image: a:1, name: n, <<: {image: a:2, name: m}}\n"
+    located = find(compose(text), env=False, any_image_key=True)
+    assert located.ambiguous == [("x", "image")]
+    assert located.fields == []
+
+
+@pytest.mark.parametrize(
+    ("api_version", "kind", "crd"),
+    [
+        ("apiextensions.k8s.io/v1", "CustomResourceDefinition", True),
+        ("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition", True),
+        ("example.com/v1", "CustomResourceDefinition", False),
+        ("apiextensions.k8s.io/v1", "Pod", False),
+        ("apiextensions.k8s.io", "CustomResourceDefinition", False),  # no version: no group
+    ],
+)
+def test_is_crd(api_version: str, kind: str, crd: bool) -> None:
+    text = _obj(api_version, kind, "spec:\n" + POD_SPEC)
+    assert is_crd(compose(text)) is crd
+    assert [field_path(f.path) for f in find(compose(text), env=False).fields] == (
+        [] if crd else ["spec.containers[0].image"]
+    )
+
+
+def test_a_pod_spec_that_merges_itself_is_walked_once() -> None:
+    text = "spec: &s\n  <<: [*s, {initContainers: [{image: a:2}]}]\n  containers: [{image: a:1}]\n"
+    located = find(compose(text), env=False)
+    assert [field_path(f.path) for f in located.fields] == [
+        "spec.initContainers[0].image",
+        "spec.containers[0].image",
+    ]

@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from yaml import MappingNode
 
+from krm_fn import nodes
 from krm_fn.fields import Field, Located, Place
 from krm_fn.locate import find
 from krm_fn.locator_fields import add_found, located_by
@@ -139,4 +141,60 @@ def test_an_env_value_found_by_a_locator_is_not_added_as_an_env_value_again() ->
         (Place.IMAGE_FIELD, "spec.steps[0].image"),
         (Place.IMAGE_FIELD, "spec.steps[0].env[0].value"),
         (Place.ENV, "spec.steps[0].env[2].value"),
+    ]
+
+
+@pytest.mark.parametrize("selector", [{"apiVersionRegexp": "^$"}, {"kindRegexp": "^$"}])
+def test_no_api_version_or_kind_is_the_empty_one(selector: dict[str, str]) -> None:
+    locator = _locators({"objectSelector": selector, "path": "{.spec.image}"})
+    assert [f.value for f in located_by(compose("kind: [x]\nspec: {image: a:1}\n"), locator)] == [
+        "a:1"
+    ]
+
+
+def test_a_locator_that_does_not_take_the_object_leaves_the_next_one_to_it() -> None:
+    locators = _locators(
+        {"objectSelector": {"kindRegexp": "^Cache$"}, "path": "{.spec.image}", "name": "cache"},
+        {"path": "{.spec.image}", "name": "db"},
+    )
+    assert [f.found_by for f in located_by(compose(_object("db-1", None)), locators)] == ["db"]
+
+
+def test_an_image_object_is_owned_by_the_mapping_that_holds_it() -> None:
+    root = compose("kind: Chart\nspec:\n  a: {repository: app, tag: '1'}\n")
+    locators = _locators(
+        {"path": "{.spec.a}", "object": {"repoField": "repository"}, "name": "chart"}
+    )
+    (field,) = located_by(root, locators)
+    spec = nodes.get(root, "spec")
+    assert isinstance(spec, MappingNode)
+    assert (field.owner, field.key, field.node) == (spec, *spec.value[0])
+    assert (field.found_by, field.object_keys, field.value) == (
+        "chart",
+        ("repository", None),
+        "app",
+    )
+
+
+def test_add_found_goes_on_past_a_field_found_already() -> None:
+    root = compose(TEKTON)
+    image, env = (
+        located_by(root, _locators({"path": path, "name": path}))[0]
+        for path in ("{.spec.steps[0].image}", "{.spec.steps[0].env[2].value}")
+    )
+    located = Located()
+    add_found(located, [image, image, env], env=False)
+    assert located.fields == [image, env]
+
+
+def test_an_env_value_found_beside_a_field_is_not_found_again_by_a_locator() -> None:
+    locators = _locators(
+        {"path": "{.spec.steps[*].image}", "name": "steps"},
+        {"path": "{.spec.steps[*].env[0].value}", "name": "env"},
+    )
+    located = find(compose(TEKTON), env=True, locators=locators)
+    assert [(f.place, field_path(f.path), f.found_by) for f in located.fields] == [
+        (Place.IMAGE_FIELD, "spec.steps[0].image", "steps"),
+        (Place.ENV, "spec.steps[0].env[0].value", ""),
+        (Place.ENV, "spec.steps[0].env[2].value", ""),
     ]

@@ -118,3 +118,12 @@ def test_merges_of_merges_that_loop_end() -> None:
     assert sorted(merges.merged(b)) == ["b", "k"]
     assert merges.shadowed(b) == {}
     assert yaml.safe_load(text)["a"]["b"]["k"] == 1  # what PyYAML reads, too
+
+
+def test_a_mapping_that_merges_itself_ends() -> None:
+    """`<<: *m` inside `&m` itself: the mapping is not merged into itself (PyYAML reads it so)."""
+    text = "m: &m {k: 1, <<: [*m, {j: 2}]}\n"
+    m = _mapping(text, "m")
+    assert {k: v.value for k, (_, v) in merges.merged(m).items()} == {"j": "2"}
+    assert merges.shadowed(m) == {}
+    assert yaml.safe_load(text)["m"] == {"k": 1, "j": 2}

@@ -5,8 +5,9 @@ and where each built-in kind keeps its pod spec."""
 from __future__ import annotations
 
 import pytest
-from yaml import MappingNode
+from yaml import MappingNode, SequenceNode
 
+from krm_fn import nodes
 from krm_fn.fields import Located, Place
 from krm_fn.locate import find
 from krm_fn.podspecs import builtin_pod_spec, volume_fields
@@ -190,3 +191,36 @@ def test_volumes_a_merge_key_shadows_are_left_to_the_walk() -> None:
     located = find(compose(text), env=False)
     assert _found(located) == [(Place.CONTAINER, "spec.containers[0].image", "a")]
     assert [field_path(p) for p in located.ambiguous] == ["spec.volumes"]
+
+
+def test_an_image_a_merge_key_gives_is_merged() -> None:
+    text = POD + "  containers:\n  - {<<: {image: a}}\n  - {image: b}\n"
+    located = find(compose(text), env=False)
+    assert [(field_path(f.path), f.value, f.merged) for f in located.fields] == [
+        ("spec.containers[0].image", "a", True),
+        ("spec.containers[1].image", "b", False),
+    ]
+    merged = located.fields[0]
+    assert merged.owner is located.containers[0].node  # written into the container's own
+    assert merged.key is not None and merged.key.start_mark.line == 5
+
+
+def test_an_env_value_is_owned_by_its_variable() -> None:
+    text = POD + "  containers:\n  - image: c\n    env: [{name: A, value: v}]\n"
+    located = find(compose(text), env=True)
+    env = located.fields[1]
+    variable = nodes.get(located.containers[0].node, "env")
+    assert isinstance(variable, SequenceNode)
+    assert env.owner is variable.value[0]
+    assert env.key is not None and env.key.value == "value"
+    assert nodes.scalar_str(env.node) == "v"
+
+
+def test_volumes_left_alone_do_not_end_the_search() -> None:
+    text = POD + (
+        "  containers: []\n  volumes:\n  - [a]\n  - {name: s, image: a}\n"
+        "  - {name: m, image: {reference: b}, <<: {image: {reference: c}}}\n"
+        "  - {name: v, image: {reference: d}}\n"
+    )
+    located = find(compose(text), env=False)
+    assert _found(located) == [(Place.VOLUME, "spec.volumes[3].image.reference", "d")]
