@@ -101,7 +101,7 @@ def plan(
     events: list[Event] = []
     used: set[str] = set()
     queue: list[tuple[int, int]] = []  # (map, field): each field waits for its next map
-    matched_by = [-1] * len(fields)  # field (by place) -> the last map that matched it
+    matched_by: dict[int, int] = {}  # field (by place in the list) -> the last map that matched it
     for at, f in enumerate(fields):
         if f.place is not Place.ENV:
             used.update(index.maps[chained].name for chained in index.leading_to(values[at]))
@@ -129,7 +129,7 @@ def plan(
             _wait(queue, index, f, values[at], at, number + 1)
         used.add(m.name)
         if m.has_override:
-            mine = [at for at, by in enumerate(matched_by) if by == number]
+            mine = {at for at, by in matched_by.items() if by == number}
             _override(m, located, values, mine, left_by, overrides, events, index)
     writes = [
         Write(f, writer.injected, writer)
@@ -167,7 +167,7 @@ def _override(
     m: ImageMap,
     located: Located,
     values: list[str | None],
-    mine: list[int],
+    mine: set[int],
     left_by: set[str],
     overrides: dict[tuple[Container, str], Override],
     events: list[Event],
@@ -178,12 +178,11 @@ def _override(
     assert m.inject is not None
     carrier = Selector(m.inject, exact=m.inject.tag is not None)
     position = {f: at for at, f in enumerate(located.fields)}
-    matched = set(mine)
     targets = [
         c
         for c in located.containers
         if c.image
-        and position[c.image] in matched
+        and position[c.image] in mine
         and (ref := index.refs.parse(values[position[c.image]]))
         and carrier.matches(ref)
     ]
