@@ -122,8 +122,9 @@ class MapIndex:
             return ()
         text = str(ref)
         near = {*self._by_name.get(ref.name, ()), *self._by_injected.get(text, ())}
-        for spelling in (ref.familiar_name(), ref.familiar_string()):
-            near.update(self._by_tilt_name.get(sanitize_name(spelling), ()))
+        if self._by_tilt_name:  # rare: the familiar spellings are worked out for them only
+            for spelling in (ref.familiar_name(), ref.familiar_string()):
+                near.update(self._by_tilt_name.get(sanitize_name(spelling), ()))
         return tuple(
             index
             for index in sorted(near)

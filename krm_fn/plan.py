@@ -118,13 +118,13 @@ def plan(
                     left[at] = _left(f, anchors, events)
                 if left[at]:
                     left_by.add(m.name)
-                    _wait(queue, index, f, values[at], at, number + 1)
-                    continue
-                before = writers[at]
-                if before is not None and before.name != m.name:
-                    events.append(Conflict(f, before, m))
-                values[at], writers[at] = m.injected, m
-            if f.place not in (Place.ENV, Place.IMAGE_OBJECT):  # S8.5: objects keep theirs
+                else:
+                    before = writers[at]
+                    if before is not None and before.name != m.name:
+                        events.append(Conflict(f, before, m))
+                    values[at], writers[at] = m.injected, m
+            # no pull policy for a field left as it is, nor an env value; S8.5: objects keep theirs
+            if not left.get(at) and f.place not in (Place.ENV, Place.IMAGE_OBJECT):
                 pulled[f] = m
             _wait(queue, index, f, values[at], at, number + 1)
         used.add(m.name)
@@ -132,9 +132,9 @@ def plan(
             mine = {at for at, by in matched_by.items() if by == number}
             _override(m, located, values, mine, left_by, overrides, events, index)
     writes = [
-        Write(f, writer.injected, writer)
-        for f, writer in zip(fields, writers, strict=True)
-        if writer is not None and writer.injected != f.value
+        Write(fields[at], writer.injected, writer)
+        for at, writer in enumerate(writers)
+        if writer is not None and writer.injected != fields[at].value
     ]
     return Plan(
         writes, _pulls(pulled, located, index, pull_policy), [*overrides.values()], events, used

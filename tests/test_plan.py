@@ -181,6 +181,15 @@ def test_overrides_go_to_the_containers_carrying_the_injected_reference() -> Non
     ]
 
 
+def test_an_override_skips_a_container_whose_image_is_left() -> None:
+    """The container must carry the injected reference, tag and all: a left image of the
+    same name does not."""
+    cmd = _map("c", "localhost:5000/app", "localhost:5000/app:tilt-1", command=("run",))
+    p = _plan(_pod("  - image: &i localhost:5000/app:old\n", "x: *i\n"), [cmd])
+    (left,) = p.events
+    assert isinstance(left, Left) and (p.overrides, p.writes) == ([], [])
+
+
 def test_an_override_that_matched_only_env_values_is_an_event() -> None:
     env = _map("e", "app", "localhost:5000/app:tilt-1", env=True, command=("run",))
     p = _plan(_pod("  - image: web\n    env:\n    - {name: E, value: app}\n"), [env])
