@@ -46,6 +46,13 @@ def test_a_match_names_the_mapping_and_key_holding_it() -> None:
     )
 
 
+def test_indexes_and_filters_find_nothing_outside_a_sequence() -> None:
+    root = compose("spec:\n  image: a\n  map: {b: {c: x}}\n")
+    assert compile_path("{.spec.image[0]}").find(root) == []
+    assert compile_path("{.spec.map[0,1]}").find(root) == []
+    assert compile_path("{.spec.map[?(@.c)]}").find(root) == []
+
+
 def _nested(depth: int) -> str:
     """An object nested `depth` mappings deep: `k0: {k1: {... {leaf: x}}}`."""
     return "".join(f"{'  ' * i}k{i}:\n" for i in range(depth)) + f"{'  ' * depth}leaf: x\n"
