@@ -22,9 +22,10 @@ The data's way through the package, each arrow named for the module that does it
       v
     ImageMaps and Options
       |  rewrite ......... each object, named by objects, into injection (inject):
-      |                    locate (podspecs; locator_fields, by locators and jsonpath;
-      |                    fields: the records) -> plan (mapindex) -> write (setters,
-      |                    render, edits) -> report; over nodes, merges, shared_anchors
+      |                    locate (podspecs; locator_fields, by locators, jsonpath and
+      |                    jsonpath_steps; fields: the records) -> plan (mapindex) ->
+      |                    write (setters, render, edits) -> report; over nodes, merges,
+      |                    shared_anchors
       |  stream .......... the documents to compose (prefilter); a long stream in chunks
       |                    (parallel), put back in order
       |  generators ...... the manifests a config names, rewritten the same way
@@ -78,7 +79,8 @@ module's import statements and checks that this holds):
 - `imagemap`: the values: `ImageMap`, what it selects (`Selector`, `TiltName`), `Manifests`.
 - `options`: what each config sets (`Settings`) and the run's `Options` they make.
 - `locators`: image locators, where images live in custom resources, and the catalog.
-- `jsonpath`: JSONPath in Tilt's dialect, evaluated over YAML nodes, its work bounded.
+- `jsonpath`: JSONPath in Tilt's dialect, a path's text read into steps.
+- `jsonpath_steps`: a path's steps run over YAML nodes, each match once, the work bounded.
 - `schema`: a config checked against its JSON Schema in `schemas/`, every problem listed.
 - `fields`: what locating gives: the containers and image fields of one object, as records.
 - `documents`: bytes to text to documents, positions kept, errors naming where.

@@ -55,7 +55,7 @@ class Injector:
         self._index = MapIndex(maps, References())
         self._options = options
         self._severity = Severity.ERROR if options.strict else Severity.WARNING
-        self._anchors = SharedAnchors("")  # those of the last text, which the next object may share
+        self._anchors: SharedAnchors | None = None  # of the last text: the next object may share it
 
     def inject(self, target: Target) -> Outcome:
         """The edits, results and used map names for one object. Raises
@@ -66,7 +66,7 @@ class Injector:
             locators=self._options.locators,
             any_image_key=self._options.any_image_key,
         )
-        if self._anchors.text is not target.text:
+        if self._anchors is None or self._anchors.text is not target.text:
             self._anchors = SharedAnchors(target.text)
         planned = plan(located, self._index, self._anchors, self._options.pull_policy)
         edits, written = write(planned, target.text, self._anchors, self._severity)

@@ -27,7 +27,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from krm_fn.jsonpath import JSONPathError, Path, compile_path
+from krm_fn.jsonpath import JSONPathError, compile_path
+from krm_fn.jsonpath_steps import Path
 from krm_fn.schema import Problem
 
 __all__ = [

@@ -68,58 +68,63 @@ class MapIndex:
                 self._by_name.setdefault(m.selector.ref.name, []).append(index)
             self._by_injected.setdefault(str(m.inject), []).append(index)
         # (value, env values only) -> the indexes of the maps that match the value, in order
-        self._found: dict[tuple[str, bool], tuple[int, ...]] = {}
+        self._found: dict[tuple[str | None, bool], tuple[int, ...]] = {}
         self._ends: dict[str, list[int]] | None = None  # see `leading_to`
 
     def final(self, value: str | None) -> int:
         """The index of the last map whose injected reference `value` holds, or -1."""
         ref = self.refs.parse(value)
-        found = self._by_injected.get(str(ref)) if ref is not None else None
+        if ref is None:
+            return -1
+        found = self._by_injected.get(str(ref))
         return found[-1] if found else -1
 
     def leading_to(self, value: str | None) -> list[int]:
         """The indexes of the maps before the last one whose injected reference `value`
         holds that lead to it: an image field holding a map's injected reference, run
         through the maps after it, ends as `value`."""
-        final = self.final(value)
-        if final <= 0:
-            return []
+        ref = self.refs.parse(value)
+        if ref is None or str(ref) not in self._by_injected:
+            return []  # no map injects it (the chain ends are worked out when one does)
         if self._ends is None:
             self._ends = self._chain_ends()
-        return [at for at in self._ends.get(str(self.refs.parse(value)), ()) if at < final]
+        return self._ends[str(ref)][:-1]
 
     def _chain_ends(self) -> dict[str, list[int]]:
-        """Each map's chain end (what its injected reference ends as after the maps after
-        it), the maps in order under each end; worked out from the last map back."""
-        ends: list[str] = [""] * len(self.maps)
-        for at in range(len(self.maps) - 1, -1, -1):
+        """The maps in order under each injected reference their chain ends as (what
+        their injected reference ends as after the maps after them), worked out from the
+        last map back. A chain ends in a map that no later map matches, so one that ends
+        as R ends in the last map that injects R (a later one would match R): when that
+        map ends a chain, it is the last under R."""
+        ends: dict[int, str] = {}
+        for at in reversed(range(len(self.maps))):
             injected = str(self.maps[at].inject)
-            later = self.first(injected, at + 1, env=False)
+            later = self.first(injected, at + 1)
             ends[at] = injected if later is None else ends[later]
-        found: dict[str, list[int]] = {}
-        for at, end in enumerate(ends):
-            found.setdefault(end, []).append(at)
+        found: dict[str, list[int]] = {injected: [] for injected in self._by_injected}
+        for at in range(len(self.maps)):
+            found[ends[at]].append(at)
         return found
 
-    def first(self, value: str | None, start: int, env: bool) -> int | None:
+    def first(self, value: str | None, start: int, env: bool = False) -> int | None:
         """The index of the first map from `start` on that matches the reference `value`
         holds (with `env`, of the maps with matchInEnvVars only), or None."""
-        if value is None:
-            return None
-        found = self._found.get((value, env))
-        if found is None:
-            found = self._found[value, env] = self._matching(value, env)
+        key = (value, env)
+        if key not in self._found:
+            self._found[key] = self._matching(value, env)
+        found = self._found[key]
         at = bisect.bisect_left(found, start)
         return found[at] if at < len(found) else None
 
-    def _matching(self, value: str, env: bool) -> tuple[int, ...]:
+    def _matching(self, value: str | None, env: bool) -> tuple[int, ...]:
         ref = self.refs.parse(value)
         if ref is None:
             return ()
         text = str(ref)
         near = {*self._by_name.get(ref.name, ()), *self._by_injected.get(text, ())}
-        for spelling in (ref.familiar_name(), ref.familiar_string()) if self._by_tilt_name else ():
-            near.update(self._by_tilt_name.get(sanitize_name(spelling), ()))
+        if self._by_tilt_name:  # rare: the familiar spellings are worked out for them only
+            for spelling in (ref.familiar_name(), ref.familiar_string()):
+                near.update(self._by_tilt_name.get(sanitize_name(spelling), ()))
         return tuple(
             index
             for index in sorted(near)

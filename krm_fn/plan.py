@@ -101,7 +101,7 @@ def plan(
     events: list[Event] = []
     used: set[str] = set()
     queue: list[tuple[int, int]] = []  # (map, field): each field waits for its next map
-    matched_by = [-1] * len(fields)  # field (by place) -> the last map that matched it
+    matched_by: dict[int, int] = {}  # field (by place in the list) -> the last map that matched it
     for at, f in enumerate(fields):
         if f.place is not Place.ENV:
             used.update(index.maps[chained].name for chained in index.leading_to(values[at]))
@@ -118,23 +118,23 @@ def plan(
                     left[at] = _left(f, anchors, events)
                 if left[at]:
                     left_by.add(m.name)
-                    _wait(queue, index, f, values[at], at, number + 1)
-                    continue
-                before = writers[at]
-                if before is not None and before.name != m.name:
-                    events.append(Conflict(f, before, m))
-                values[at], writers[at] = m.injected, m
-            if f.place not in (Place.ENV, Place.IMAGE_OBJECT):  # S8.5: objects keep theirs
+                else:
+                    before = writers[at]
+                    if before is not None and before.name != m.name:
+                        events.append(Conflict(f, before, m))
+                    values[at], writers[at] = m.injected, m
+            # no pull policy for a field left as it is, nor an env value; S8.5: objects keep theirs
+            if not left.get(at) and f.place not in (Place.ENV, Place.IMAGE_OBJECT):
                 pulled[f] = m
             _wait(queue, index, f, values[at], at, number + 1)
         used.add(m.name)
         if m.has_override:
-            mine = [at for at, by in enumerate(matched_by) if by == number]
+            mine = {at for at, by in matched_by.items() if by == number}
             _override(m, located, values, mine, left_by, overrides, events, index)
     writes = [
-        Write(f, writer.injected, writer)
-        for f, writer in zip(fields, writers, strict=True)
-        if writer is not None and writer.injected != f.value
+        Write(fields[at], writer.injected, writer)
+        for at, writer in enumerate(writers)
+        if writer is not None and writer.injected != fields[at].value
     ]
     return Plan(
         writes, _pulls(pulled, located, index, pull_policy), [*overrides.values()], events, used
@@ -167,7 +167,7 @@ def _override(
     m: ImageMap,
     located: Located,
     values: list[str | None],
-    mine: list[int],
+    mine: set[int],
     left_by: set[str],
     overrides: dict[tuple[Container, str], Override],
     events: list[Event],
@@ -178,12 +178,11 @@ def _override(
     assert m.inject is not None
     carrier = Selector(m.inject, exact=m.inject.tag is not None)
     position = {f: at for at, f in enumerate(located.fields)}
-    matched = set(mine)
     targets = [
         c
         for c in located.containers
         if c.image
-        and position[c.image] in matched
+        and position[c.image] in mine
         and (ref := index.refs.parse(values[position[c.image]]))
         and carrier.matches(ref)
     ]

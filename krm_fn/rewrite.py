@@ -18,7 +18,7 @@ from krm_fn.documents import Document
 from krm_fn.edits import Edit, OverlapError, apply
 from krm_fn.imagemap import ImageMap
 from krm_fn.inject import Injector, Target
-from krm_fn.jsonpath import JSONPathLimitError
+from krm_fn.jsonpath_steps import JSONPathLimitError
 from krm_fn.options import Options
 from krm_fn.results import FileRef, ResourceRef, Result, Severity
 

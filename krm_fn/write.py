@@ -55,7 +55,8 @@ class _Writer:
             f'ImageMap "{w.map.name}" set {f.place} {json.dumps(f.value)} to {json.dumps(new)}'
         )
         if f.merged:  # written in its own mapping, where it wins over the merged one
-            assert f.owner is not None and f.key is not None
+            assert f.owner is not None
+            assert f.key is not None
             anchor = merges.after_merges(f.owner, (f.key, f.node))
             edit = setters.set_scalar(self.text, f.owner, str(f.key.value), new, anchor)
             assert edit is not None  # the mapping has no key of its own
@@ -77,11 +78,13 @@ class _Writer:
         (inserted after the repository field when missing); a digest has no field to go to.
         Returns (key, old value, new value) for each field changed."""
         f, inject = w.field, w.map.inject
-        assert f.object_keys is not None and inject is not None
+        assert f.object_keys is not None
+        assert inject is not None
         assert isinstance(f.node, MappingNode)
         repo_key, tag_key = f.object_keys
         repo = nodes.get_entry(f.node, repo_key)
-        assert repo is not None and isinstance(repo[1], ScalarNode)  # else it would not parse
+        assert repo is not None  # else it would not parse
+        assert isinstance(repo[1], ScalarNode)
         changed: list[tuple[str, str | None, str]] = []
         name = inject.familiar_name()
         if repo[1].value != name:
@@ -133,7 +136,7 @@ class _Writer:
         entry = merges.lookup(container.node, key)
         if entry is None and not values:
             return  # nothing to remove
-        if entry is not None and setters.list_value(entry[:2]) == list(values):
+        if entry is not None and setters.list_value(entry[:-1]) == list(values):
             return  # as it is already (through a merge key, too)
         if not values and key in merges.merged(container.node):
             self.notes.append(
@@ -148,7 +151,8 @@ class _Writer:
         if self._entry_left(path, container.node, entry):
             return
         image = container.image
-        assert image is not None and image.key is not None  # a container's image has its key
+        assert image is not None  # a container's image has its key
+        assert image.key is not None
         anchor = merges.after_merges(container.node, (image.key, image.node))  # new keys go here
         layout = setters.list_layout(self.text, container.node, container.seq, container.list_key)
         new = setters.set_list(self.text, container.node, key, values, anchor, layout)

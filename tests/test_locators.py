@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from krm_fn import jsonpath
+from krm_fn import jsonpath_steps
 from krm_fn.config_shapes import load
 from krm_fn.locators import CATALOG, ObjectSelector, catalog, compile_locators, compile_re2
 from krm_fn.schema import Problem
@@ -544,7 +544,7 @@ DEEP = (
 def test_too_much_path_work_is_an_error_result(
     maps_file: MapsFile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(jsonpath, "MAX_VISITS", 100)
+    monkeypatch.setattr(jsonpath_steps, "MAX_VISITS", 100)
     config = _config("imageLocators:\n- path: '{.spec.k0.k1}'\n- path: '{..*..*..*}'\n")
     path = maps_file(config)
     out = run_fn(DEEP, "--imagemaps", path)

@@ -82,6 +82,37 @@ def test_final(value: str | None, final: int) -> None:
     assert MapIndex(MAPS, References()).final(value) == final
 
 
+@pytest.mark.parametrize(
+    ("value", "leading"),
+    [
+        # 0 and 2 chain into 3, 3 into 4 (an env map: chains count every map), 4 ends it
+        ("localhost:5000/app:tilt-1", [0, 2, 3]),
+        ("localhost:5000/app", []),  # the name alone is not the reference
+        ("localhost:5000/app:tilt-2", []),  # 2 injects it last, and 3 turns it into tilt-1
+        ("localhost:5000/web:tilt-1", []),  # 1 injects it, and no map before it leads there
+        ("app", []),  # no map injects it
+        ("Not/Valid", []),
+        (None, []),
+    ],
+)
+def test_leading_to(value: str | None, leading: list[int]) -> None:
+    assert MapIndex(MAPS, References()).leading_to(value) == leading
+
+
+def test_leading_to_follows_each_chain_to_its_end() -> None:
+    """The chain a -> b -> c ends as c's reference, through the very next map each time."""
+    chain = [
+        _map("nginx:1", "nginx:2", exact=True),
+        _map("nginx:2", "nginx:3", exact=True),
+        _map("nginx:3", "registry/nginx:b", exact=True),
+        _map("web", "registry/nginx:b"),  # injects it too, last
+    ]
+    index = MapIndex(chain, References())
+    assert index.leading_to("registry/nginx:b") == [0, 1, 2]
+    assert index.leading_to("nginx:3") == []  # 1 injects it, and 2 goes on from there
+    assert MapIndex(chain[:2], References()).leading_to("nginx:3") == [0]
+
+
 def test_env_is_whether_any_map_matches_in_env_vars() -> None:
     assert MapIndex(MAPS, References()).env
     assert not MapIndex(MAPS[:2], References()).env

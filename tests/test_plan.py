@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from krm_fn.fields import Container, Field, Located, Place, claimed
 from krm_fn.imagemap import ImageMap, Selector
 from krm_fn.locate import find
+from krm_fn.locators import Locator, compile_locators
 from krm_fn.mapindex import MapIndex, References
 from krm_fn.options import PullPolicy
 from krm_fn.plan import Conflict, Event, Left, Override, Plan, Pull, Uncarried, Write, plan
@@ -48,9 +49,14 @@ def _pod(containers: str, extra: str = "") -> str:
     return head + containers + extra
 
 
-def _plan(text: str, maps: list[ImageMap], policy: PullPolicy = PullPolicy.MATCHED) -> Plan:
+def _plan(
+    text: str,
+    maps: list[ImageMap],
+    policy: PullPolicy = PullPolicy.MATCHED,
+    locators: tuple[Locator, ...] = (),
+) -> Plan:
     index = MapIndex(maps, References())
-    located = find(compose(text), env=index.env)
+    located = find(compose(text), env=index.env, locators=locators)
     return plan(located, index, SharedAnchors(text), policy)
 
 
@@ -114,6 +120,40 @@ def test_a_field_in_an_anchored_value_an_alias_uses_is_left() -> None:
     assert (p.writes, p.pulls, p.used) == ([], [], {"a", "a2"})
 
 
+def test_a_merged_field_is_left_by_the_anchor_of_its_own_mapping() -> None:
+    """A field a merge key gives is written in its own mapping: what an alias may share is
+    that mapping, not the merged one."""
+    text = _pod("  - &c\n    <<: {image: app:1}\n    name: c\n", "x: *c\n")
+    p = _plan(text, [A])
+    (left,) = p.events
+    assert isinstance(left, Left) and left.anchor == "c"
+    assert (p.writes, p.used) == ([], {"a"})
+    merged = "base: &b {image: app:1}\n" + _pod("  - <<: *b\n    name: c\n")
+    p = _plan(merged, [A])
+    assert p.events == []
+    assert _writes(p) == [("image", "localhost:5000/app:tilt-1", "a")]
+
+
+def test_an_anchored_key_of_an_image_object_leaves_it_alone() -> None:
+    """An image object's edits change its values: an anchored key beside them is no
+    reason to leave it."""
+    found, problems = compile_locators(
+        [{"path": "{.spec.image}", "object": {"repoField": "repository", "tagField": "tag"}}],
+        "imageLocators",
+    )
+    assert problems == []
+    text = (
+        "apiVersion: example.com/v1\nkind: Chart\nmetadata:\n  name: c\n"
+        "spec:\n  image: {&k repository: app, tag: '1'}\nx: *k\n"
+    )
+    p = _plan(text, [A], locators=tuple(found))
+    assert (p.events, [w.value for w in p.writes]) == ([], ["localhost:5000/app:tilt-1"])
+    anchored = text.replace("{&k repository: app,", "{repository: &k app,")
+    p = _plan(anchored, [A], locators=tuple(found))
+    (left,) = p.events
+    assert isinstance(left, Left) and (left.anchor, p.writes) == ("k", [])
+
+
 def test_one_pull_per_field_for_the_last_map_that_matched_it() -> None:
     again = _map("again", "localhost:5000/app", "localhost:5000/app:tilt-1")
     p = _plan(_pod("  - image: app\n  - image: web\n"), [A, again])
@@ -139,6 +179,15 @@ def test_overrides_go_to_the_containers_carrying_the_injected_reference() -> Non
         (0, "args", (), "c"),
         (1, "command", ("go",), "d"),
     ]
+
+
+def test_an_override_skips_a_container_whose_image_is_left() -> None:
+    """The container must carry the injected reference, tag and all: a left image of the
+    same name does not."""
+    cmd = _map("c", "localhost:5000/app", "localhost:5000/app:tilt-1", command=("run",))
+    p = _plan(_pod("  - image: &i localhost:5000/app:old\n", "x: *i\n"), [cmd])
+    (left,) = p.events
+    assert isinstance(left, Left) and (p.overrides, p.writes) == ([], [])
 
 
 def test_an_override_that_matched_only_env_values_is_an_event() -> None:

@@ -11,7 +11,7 @@ import yaml
 from krm_fn import documents
 from krm_fn.config_shapes import load
 from krm_fn.imagemap import ImageMap
-from krm_fn.jsonpath import MAX_VISITS
+from krm_fn.jsonpath_steps import MAX_VISITS
 from krm_fn.locators import Locator, compile_locators
 from krm_fn.options import Options
 from krm_fn.results import FileRef, ResourceRef, Result, Severity
