@@ -231,9 +231,44 @@ CATALOG: tuple[dict[str, Any], ...] = (
 
 def _catalog_regexp(text: str) -> Regexp:
     """A catalog pattern on Python's `re`, its closing `$` made RE2's end of text (`re`'s
-    `$` also matches before a last newline)."""
+    `$` also matches before a last newline). A `^` and a literal (each apiVersion's) is a
+    prefix test; any other (the kinds) is compiled by its first search: a run whose objects
+    are in none of the catalog's groups compiles nothing."""
     assert "$" not in text[:-1], text
-    return re.compile(text[:-1] + r"\Z" if text.endswith("$") else text)
+    literal = _LITERAL_PREFIX.fullmatch(text)
+    if literal:
+        return _Prefix(literal.group(1).replace("\\.", "."))
+    return _Lazy(text[:-1] + r"\Z" if text.endswith("$") else text)
+
+
+_LITERAL_PREFIX = re.compile(r"\^((?:[A-Za-z0-9_/-]|\\\.)*)")
+
+
+class _Prefix:
+    """`^` and a literal, searched as the prefix test it is."""
+
+    __slots__ = ("prefix",)
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def search(self, text: str, /) -> object:
+        return True if text.startswith(self.prefix) else None
+
+
+class _Lazy:
+    """A pattern on `re`, compiled when first searched."""
+
+    __slots__ = ("compiled", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.compiled: re.Pattern[str] | None = None
+
+    def search(self, text: str, /) -> object:
+        if self.compiled is None:
+            self.compiled = re.compile(self.text)
+        return self.compiled.search(text)
 
 
 def catalog() -> tuple[Locator, ...]:

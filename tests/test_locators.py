@@ -500,6 +500,23 @@ def test_catalog_patterns_mean_the_same_in_re2() -> None:
                 )
 
 
+def test_the_catalog_compiles_nothing_for_objects_outside_its_groups() -> None:
+    """Each apiVersion pattern is a prefix test and each kind pattern waits for its first
+    search: a run over Deployments and Pods compiles none of the catalog's patterns."""
+    built = catalog()
+    for locator in built:
+        for kind in ("Deployment", "Pod"):
+            assert not locator.selector.matches("apps/v1", kind, "app", "")
+    assert all(loc.selector.kind.compiled is None for loc in built)  # type: ignore[union-attr]
+    tekton = [loc for loc in built if loc.selector.matches("tekton.dev/v1", "Task", "t", "")]
+    assert [loc.name for loc in tekton] == [
+        'catalog "tekton-steps"',
+        'catalog "tekton-sidecars"',
+        'catalog "tekton-step-template"',
+    ]
+    assert not built[0].selector.matches("xmonitoring.coreos.com/v1", "Prometheus", "p", "")
+
+
 RE2_LOADED = """\
 import io, sys
 from krm_fn.cli import main
