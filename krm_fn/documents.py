@@ -19,6 +19,7 @@ from yaml import MappingNode, Node, ScalarNode
 from yaml.composer import ComposerError
 
 from krm_fn import nodes, objects
+from krm_fn.shared_anchors import ALIAS_NAME
 
 __all__ = ["BOM", "Document", "ReadError", "decode", "is_null", "split"]
 
@@ -131,7 +132,7 @@ class Document:
         if mark is not None and problem.startswith("found character that"):
             problem = problem.replace("character", f"character {self.text[mark.index]!r}", 1)
         elif mark is not None and problem == "found undefined alias":  # libyaml's composer
-            name = _ALIAS_NAME.match(self.text, mark.index)
+            name = ALIAS_NAME.match(self.text, mark.index)
             problem += f" {name.group(1)!r}" if name else ""
         message = f"{self.label()}{self._at(mark)}: {problem}"
         if err.context:
@@ -173,9 +174,6 @@ _ANCHOR, _ALIAS = (
     re.compile(f"{mark}(?<![^ \t\r\n\x85\u2028\u2029\ufeff\\[{{,:]{mark})(?=[-\\w])", re.ASCII)
     for mark in ("&", "\\*")
 )
-
-
-_ALIAS_NAME = re.compile(r"\*([-\w]+)", re.ASCII)
 
 
 def may_hold_anchor_or_alias(text: str) -> bool:

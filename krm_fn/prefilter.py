@@ -47,8 +47,7 @@ _AT_COLUMN_0 = re.compile(r"\n[^ \t\n#][^\n]*")
 # A plain key and its `:` (a blank or the line's end after it): the only content a line at
 # column 0 may hold, but a first `---`, so that the root is a block mapping of these keys.
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*:(?: |\Z)")
-_START_MARKER = re.compile(r"---(?: +#.*| *)")
-# What may come before the first key: blank lines, comments and the `---` marker.
+# What may come before the first key: blank lines, comments and a bare `---` marker.
 _PREAMBLE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n|--- *(?:#[^\n]*)?\n)*")
 _KIND = re.compile(r"kind: +CustomResourceDefinition(?: +#.*| *)")
 _API_VERSION = re.compile(r"apiVersion: +apiextensions\.k8s\.io/[^\s#]*(?: +#.*| *)")
@@ -58,9 +57,9 @@ _CONTINUED = re.compile(r"\n(?:[ \t]*\n)*[ \t]")
 # after a tag or an anchor libyaml wants a blank too) and does not end as `certainly_crd`
 # requires: a quoted scalar closed before any line at column 0 (its inner lines indented,
 # so no line at column 0 is inside it), a flow collection flat, on one line, with no
-# comment (whose `]` would not close it). Each
-# pattern is led by its literal, which `re` finds fast; the quantifiers are possessive, so
-# that `''` (a quote in a single-quoted scalar) is never read as the closing quote.
+# comment (whose `]` would not close it). Each pattern is led by its literal, which `re`
+# finds fast; the quantifiers are possessive, so that `''` (a quote in a single-quoted
+# scalar) is never read as the closing quote.
 _OPEN_FLOW = tuple(
     re.compile(f"{start}(?<![^ \\t\\n]{start})(?!{rest})")
     for start, rest in (
@@ -88,8 +87,8 @@ def certainly_crd(text: str) -> bool:
     keys = False
     for match in _AT_COLUMN_0.finditer("\n" + text):  # positions in `text` are one less
         line, start = match.group()[1:], match.start()
-        if not keys and _START_MARKER.fullmatch(line):
-            continue
+        if not keys and line.startswith("---"):
+            continue  # the marker: `_PREAMBLE` checks it with the rest before the first key
         if not _PLAIN_KEY.match(line):
             return False
         if not keys and not _PREAMBLE.fullmatch(text, 0, start):

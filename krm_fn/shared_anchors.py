@@ -19,7 +19,7 @@ __all__ = ["SharedAnchors"]
 
 # An anchor and an alias as libyaml reads them: names of ASCII letters, digits, `_` and `-`.
 _ANCHOR = re.compile(r"&([\w-]+)", re.ASCII)
-_ALIAS_NAME = re.compile(r"\*([\w-]+)", re.ASCII)
+ALIAS_NAME = re.compile(r"\*([\w-]+)", re.ASCII)  # an alias and its name, as libyaml reads it
 
 
 class SharedAnchors:
@@ -44,7 +44,7 @@ def _shared(text: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, name) of each anchored node in `text` that an alias uses. The text is
     parsed (events only) just when some alias-like `*name` names an anchor defined in it,
     which is rare."""
-    names = set(_ALIAS_NAME.findall(text)) & set(_ANCHOR.findall(text))
+    names = set(ALIAS_NAME.findall(text)) & set(_ANCHOR.findall(text))
     if not names:
         return ()
     parser = CParser(text)
