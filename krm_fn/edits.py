@@ -197,13 +197,14 @@ def _item_end(text: str, seq: SequenceNode, items: list[tuple[int, Node, bool]],
 
 # An alias value: what may stand between a key (or the text before an item) and the alias,
 # then the alias token, `*` and the anchor's name, which ends at a blank or a flow indicator.
-_ALIAS_VALUE = re.compile(r"(?:[\s:?-]|#[^\r\n\x85\u2028\u2029]*)*\*[^\s,\[\]{}]+")
+# A text: `re` compiles it when a run first edits next to an alias.
+_ALIAS_VALUE = r"(?:[\s:?-]|#[^\r\n\x85\u2028\u2029]*)*\*[^\s,\[\]{}]+"
 
 
 def alias_end(text: str, pos: int) -> int:
     """Where the alias that is the next value after `pos` (a key's end, or the end of the
     item before it) ends: `key: *name` and `- *name` compose to the anchored node, which
     carries no position of the alias itself."""
-    found = _ALIAS_VALUE.match(text, pos)
+    found = re.compile(_ALIAS_VALUE).match(text, pos)
     assert found is not None, f"no alias after offset {pos}"
     return found.end()

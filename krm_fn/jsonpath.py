@@ -41,12 +41,11 @@ MAX_STEPS = 32  # steps in one path: real ones have fewer than ten
 
 _NAME = re.compile(r"(?:[A-Za-z0-9_/-]|\\.)+")
 _INT = r"-?[0-9]+"
-_SLICE = re.compile(rf"({_INT})?:({_INT})?")
-_UNION = re.compile(rf"{_INT}(?:\s*,\s*{_INT})+")
-_QUOTED = re.compile(r"""'([^']*)'|"([^"]*)\"""")
-_FILTER = re.compile(
-    r"""\?\(\s*@((?:\.(?:[A-Za-z0-9_/-]|\\.)+)+)\s*(?:(==|!=)\s*('[^']*'|"[^"]*"|-?[0-9.]+)\s*)?\)"""
-)
+# The other steps of a `[...]`, as texts: `re` compiles one when a path first has it.
+_SLICE = rf"({_INT})?:({_INT})?"
+_UNION = rf"{_INT}(?:\s*,\s*{_INT})+"
+_QUOTED = r"""'([^']*)'|"([^"]*)\""""
+_FILTER = r"""\?\(\s*@((?:\.(?:[A-Za-z0-9_/-]|\\.)+)+)\s*(?:(==|!=)\s*('[^']*'|"[^"]*"|-?[0-9.]+)\s*)?\)"""
 
 
 class JSONPathError(ValueError):
@@ -103,18 +102,18 @@ def _selector(inner: str, text: str) -> tuple[Select, int]:
     if re.fullmatch(_INT, inner):
         index = int(inner)
         return indexes(lambda n: [index % n] if -n <= index < n else []), 1
-    if (union := _UNION.fullmatch(inner)) is not None:
+    if (union := re.fullmatch(_UNION, inner)) is not None:
         wanted = list(dict.fromkeys(int(i) for i in union.group().split(",")))
         return indexes(lambda n: [i % n for i in wanted if -n <= i < n]), len(wanted)
-    if (sliced := _SLICE.fullmatch(inner)) is not None:
+    if (sliced := re.fullmatch(_SLICE, inner)) is not None:
         start, stop = (int(g) if g else None for g in sliced.groups())
         return indexes(lambda n: list(range(n))[start:stop]), 1
-    if (condition := _FILTER.fullmatch(inner)) is not None:
+    if (condition := re.fullmatch(_FILTER, inner)) is not None:
         at, op, literal = condition.groups()
         names = [_unescape(n) for n in re.findall(r"\.((?:[^.\\]|\\.)+)", at)]
         return filtered(names, op, None if literal is None else literal.strip("'\"")), 1
-    keys = [a if a is not None else b for a, b in _QUOTED.findall(inner)]
-    if keys and _QUOTED.sub("", inner).replace(",", "").strip() == "":
+    keys = [a if a is not None else b for a, b in re.findall(_QUOTED, inner)]
+    if keys and re.sub(_QUOTED, "", inner).replace(",", "").strip() == "":
         names = list(dict.fromkeys(keys))
         return fields(names), len(names)
     raise JSONPathError(f"path {text!r}: cannot read [{inner}]")

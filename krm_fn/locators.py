@@ -93,10 +93,10 @@ class _RE2:
         try:
             return self._regexp.search(text)
         except UnicodeEncodeError:  # a lone surrogate (a YAML "\ud800"): Go reads U+FFFD
-            return self._regexp.search(_SURROGATE.sub("\ufffd", text))
+            return self._regexp.search(re.sub(_SURROGATE, "\ufffd", text))
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = "[\ud800-\udfff]"  # a text: `re` compiles it when first needed
 
 
 def compile_re2(text: str) -> Regexp:
@@ -108,7 +108,7 @@ def compile_re2(text: str) -> Regexp:
     options.log_errors = False  # RE2 would log each bad pattern on stderr
     options.never_capture = True  # only "does it match": no submatch tracking
     try:
-        regexp = re2.compile(_SURROGATE.sub("\ufffd", text), options)
+        regexp = re2.compile(re.sub(_SURROGATE, "\ufffd", text), options)
     except re2.error as err:
         message = err.args[0] if err.args else err
         raise PatternError(

@@ -22,6 +22,7 @@ digest validation of github.com/opencontainers/go-digest v1.0.0.
 
 from __future__ import annotations
 
+import re
 from typing import Final, NamedTuple
 
 from krm_fn import reference_grammar as grammar
@@ -180,14 +181,14 @@ def _validate_digest(digest: str, value: str) -> None:
     algorithm, encoded = digest.split(":")
     expected_length = _DIGEST_HEX_LENGTHS.get(algorithm)
     if expected_length is None:
-        known_shape = grammar.GO_DIGEST.fullmatch(digest) is not None
+        known_shape = re.fullmatch(grammar.GO_DIGEST, digest) is not None
         reason = _ERR_DIGEST_UNSUPPORTED if known_shape else _ERR_DIGEST_INVALID_FORMAT
         raise InvalidReferenceError(reason, value)
     # The length is checked before the alphabet, so a wrong-length digest with upper-case
     # hex reports the length.
     if len(encoded) != expected_length:
         raise InvalidReferenceError(_ERR_DIGEST_INVALID_LENGTH, value)
-    if grammar.LOWER_HEX.fullmatch(encoded) is None:
+    if re.fullmatch(grammar.LOWER_HEX, encoded) is None:
         raise InvalidReferenceError(_ERR_DIGEST_INVALID_FORMAT, value)
 
 

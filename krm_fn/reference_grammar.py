@@ -100,10 +100,11 @@ _IDENTIFIER: Final = r"[a-f0-9]{64}"
 
 # go-digest's own, stricter digest grammar. It only decides which error an unknown
 # algorithm gets: "unsupported" when the digest fits this, "invalid format" when not.
-_GO_DIGEST: Final = r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+"
+# This and LOWER_HEX are texts, which `re` compiles when a run first reads a digest.
+GO_DIGEST: Final = r"[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+"
 
 # The encoded part of a known algorithm's digest: lower-case hex only.
-_LOWER_HEX: Final = r"[a-f0-9]+"
+LOWER_HEX: Final = r"[a-f0-9]+"
 
 # A whole reference, capturing (domain, path, tag, digest); absent parts are None. Go first
 # captures the name and then splits it with a second pattern; one pattern gives the same
@@ -116,8 +117,6 @@ REFERENCE: Final = re.compile(
     re.ASCII,
 )
 IDENTIFIER: Final = re.compile(_IDENTIFIER, re.ASCII)
-GO_DIGEST: Final = re.compile(_GO_DIGEST, re.ASCII)
-LOWER_HEX: Final = re.compile(_LOWER_HEX, re.ASCII)
 
 # The path (not the domain) may be at most this long; v0.6.0 stopped counting the domain.
 PATH_LENGTH_MAX: Final = 255

@@ -13,7 +13,6 @@ from typing import Any, cast
 
 import yaml
 
-from krm_fn import shell_words
 from krm_fn.config import Config, add_imagemap
 from krm_fn.imagemap import sanitize_name
 from krm_fn.options import settings
@@ -72,4 +71,6 @@ def _words(text: str) -> list[str] | None:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return cast(list[str], value)
         return None
+    from krm_fn import shell_words  # imported on first use: most runs have no shorthand
+
     return shell_words.split(text)
