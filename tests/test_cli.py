@@ -49,6 +49,28 @@ def test_python_dash_m_runs_the_example() -> None:
     assert proc.stdout == checked_run((EXAMPLE / "resources.yaml").read_bytes(), [maps]).stdout
 
 
+def test_the_console_script_ends_with_the_collector_off_and_everything_frozen() -> None:
+    """What a finished run leaves is frozen for Python's shutdown collection (README, Speed
+    and memory); the output is the same."""
+    code = (
+        "import atexit, gc, sys\n"
+        "frozen = lambda: print(gc.isenabled(), gc.get_freeze_count() > 1000, file=sys.stderr)\n"
+        "atexit.register(frozen)\n"
+        "sys.argv[1:] = ['--imagemaps', sys.argv[1]]\n"
+        "from krm_fn.cli import main_entry\n"
+        "main_entry()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLE / "imagemaps.yaml")],
+        input=(EXAMPLE / "resources.yaml").read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr.splitlines()[-1]) == (0, b"False True")
+    maps = ConfigFile("imagemaps.yaml", (EXAMPLE / "imagemaps.yaml").read_bytes())
+    assert proc.stdout == checked_run((EXAMPLE / "resources.yaml").read_bytes(), [maps]).stdout
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
