@@ -5,11 +5,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Final
 
 from krm_fn.echo import LOG_ENV
 from krm_fn.inputs import MAX_INPUT_ENV
 from krm_fn.parallel import ENV as JOBS_ENV
+from krm_fn.records import Record
 
 __all__ = ["HELP", "USAGE", "Arguments", "UsageError", "parse_args"]
 
@@ -49,13 +50,24 @@ class UsageError(ValueError):
     """A command line that does not fit USAGE."""
 
 
-class Arguments(NamedTuple):
-    paths: list[str]  # config files, in order: every --imagemaps, then CONFIG_FILE
-    strict: bool
-    help: bool
-    version: bool = False
-    helm_plugin: bool = False
-    tilt: bool = False  # --tilt: krm_fn.tilt
+class Arguments(Record):
+    __slots__ = ("paths", "strict", "help", "version", "helm_plugin", "tilt")
+
+    def __init__(
+        self,
+        paths: list[str],  # config files, in order: every --imagemaps, then CONFIG_FILE
+        strict: bool,
+        help: bool,
+        version: bool = False,
+        helm_plugin: bool = False,
+        tilt: bool = False,  # --tilt: krm_fn.tilt
+    ) -> None:
+        self.paths: Final = paths
+        self.strict: Final = strict
+        self.help: Final = help
+        self.version: Final = version
+        self.helm_plugin: Final = helm_plugin
+        self.tilt: Final = tilt
 
 
 _ACTIONS = {

@@ -17,12 +17,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import IO, TYPE_CHECKING, BinaryIO, NamedTuple, TextIO
+from typing import IO, TYPE_CHECKING, BinaryIO, Final, TextIO
 
 from krm_fn import parallel
 from krm_fn.arguments import HELP, USAGE, Arguments, UsageError, parse_args
 from krm_fn.echo import HELM_PLUGIN_ENV, LOG_ENV, Echo
 from krm_fn.inputs import MAX_INPUT, MAX_INPUT_ENV, parse_size, read_file, read_stream
+from krm_fn.records import Record
 from krm_fn.sink import Failure, Sink
 
 if TYPE_CHECKING:
@@ -83,16 +84,27 @@ def run(
     return pipeline.run(data, files, strict=strict, read=read, workers=workers)
 
 
-class _Session(NamedTuple):
+class _Session(Record):
     """One run of the program: its streams, its settings and workers, and the error lines
     it has written to stderr so far (for `Echo`)."""
 
-    stdin: BinaryIO | None
-    out: Sink
-    err: Sink
-    environ: Mapping[str, str]
-    workers: parallel.Workers
-    errors: list[str]
+    __slots__ = ("stdin", "out", "err", "environ", "workers", "errors")
+
+    def __init__(
+        self,
+        stdin: BinaryIO | None,
+        out: Sink,
+        err: Sink,
+        environ: Mapping[str, str],
+        workers: parallel.Workers,
+        errors: list[str],
+    ) -> None:
+        self.stdin: Final = stdin
+        self.out: Final = out
+        self.err: Final = err
+        self.environ: Final = environ
+        self.workers: Final = workers
+        self.errors: Final = errors
 
     @classmethod
     def start(

@@ -12,11 +12,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
-from typing import NamedTuple
+from operator import attrgetter
+from typing import Final
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from krm_fn import nodes
+from krm_fn.records import Record
 
 __all__ = [
     "BREAKS",
@@ -38,13 +40,16 @@ __all__ = [
 ]
 
 
-class Edit(NamedTuple):
+class Edit(Record):
     """Replace text[start:end] with `text`; `rank` orders insertions at one point."""
 
-    start: int
-    end: int
-    rank: int
-    text: str
+    __slots__ = ("start", "end", "rank", "text")
+
+    def __init__(self, start: int, end: int, rank: int, text: str) -> None:
+        self.start: Final = start
+        self.end: Final = end
+        self.rank: Final = rank
+        self.text: Final = text
 
 
 class OverlapError(ValueError):
@@ -54,7 +59,7 @@ class OverlapError(ValueError):
 
 def ordered(text: str, edits: Iterable[Edit]) -> list[Edit]:
     """The edits in the order they apply. Raises OverlapError if two of them overlap."""
-    out = sorted(edits)
+    out = sorted(edits, key=attrgetter("start", "end", "rank", "text"))
     for before, edit in itertools.pairwise(out):
         if edit.start < before.end:
             line = text.count("\n", 0, edit.start) + 1

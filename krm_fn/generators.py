@@ -9,11 +9,12 @@ the mode that writes it reports them, and a document it leaves out takes them al
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from typing import NamedTuple
+from typing import Final
 
 from krm_fn import documents
 from krm_fn.documents import ReadError
 from krm_fn.imagemap import ImageMap, Manifests
+from krm_fn.records import Record
 from krm_fn.results import ResourceRef, Result, Severity
 from krm_fn.rewrite import Rewrite
 from krm_fn.sources import Source
@@ -24,12 +25,15 @@ __all__ = ["Generated", "Reader", "generate"]
 Reader = Callable[[str], bytes]
 
 
-class Generated(NamedTuple):
+class Generated(Record):
     """A generated document: its object, its new text, and the results of rewriting it."""
 
-    ref: ResourceRef | None
-    text: str
-    results: list[Result]
+    __slots__ = ("ref", "text", "results")
+
+    def __init__(self, ref: ResourceRef | None, text: str, results: list[Result]) -> None:
+        self.ref: Final = ref
+        self.text: Final = text
+        self.results: Final = results
 
 
 def generate(
@@ -48,7 +52,7 @@ def generate(
         chosen = _chosen(manifests, source, known, rewrite.maps, errors)
         if text is None or chosen is None:
             continue
-        own = rewrite.options._replace(locators=(*manifests.locators, *rewrite.options.locators))
+        own = rewrite.options.replace(locators=(*manifests.locators, *rewrite.options.locators))
         part = Rewrite(chosen, own, rewrite.found)
         results = rewrite.found.results
         for doc in documents.split(text):

@@ -9,9 +9,10 @@ selector.
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
+from typing import Final
 
 from krm_fn.locators import Locator
+from krm_fn.records import Record
 from krm_fn.reference import Reference
 
 __all__ = ["FN", "TILT", "ImageMap", "Manifests", "Selector", "TiltName", "sanitize_name"]
@@ -20,15 +21,18 @@ TILT = "tilt.dev/v1alpha1"
 FN = "fn.apply-imagemaps.dev/v1alpha1"
 
 
-class Selector(NamedTuple):
+class Selector(Record):
     """Which references an ImageMap replaces (Tilt S4).
 
     e.g. `Selector(parse_normalized_named("my-app"), exact=False)` matches
     `docker.io/library/my-app:dev`; with `exact=True` only `my-app` with no tag.
     """
 
-    ref: Reference
-    exact: bool
+    __slots__ = ("ref", "exact")
+
+    def __init__(self, ref: Reference, exact: bool) -> None:
+        self.ref: Final = ref
+        self.exact: Final = exact
 
     def matches(self, ref: Reference) -> bool:
         if self.exact:
@@ -45,7 +49,7 @@ class Selector(NamedTuple):
 
 
 # --- variables-only ImageMaps (Tilt mode, `krm_fn.tilt`) ------------------------------
-class TiltName(NamedTuple):
+class TiltName(Record):
     """The selector of an ImageMap given without `spec` (Tilt's TILT_IMAGE_MAP_i names an
     ImageMap, and nothing more): the references Tilt would give that name (S1.6,
     `sanitize_name`): by their familiar name (an untagged build: Tilt matches the name) or
@@ -54,7 +58,10 @@ class TiltName(NamedTuple):
     e.g. `TiltName("example.com_shop_api")` matches `example.com/shop/api:1.0`, and
     `TiltName("app:dev")` only `app:dev`."""
 
-    name: str
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name: Final = name
 
     def matches(self, ref: Reference) -> bool:
         return self.name in (
@@ -75,18 +82,42 @@ class TiltName(NamedTuple):
 # --- end of variables-only ImageMaps ---------------------------------------------------
 
 
-class ImageMap(NamedTuple):
+class ImageMap(Record):
     """One ImageMap, ready to apply. `inject` is None when it has not been built."""
 
-    name: str
-    selector: Selector | TiltName
-    inject: Reference | None
-    match_in_env_vars: bool = False
-    override_command: tuple[str, ...] | None = None
-    override_args: tuple[str, ...] | None = None
-    disable_source: tuple[str, str] | None = None  # ConfigMap (name, key)
-    content: str = ""  # canonical spec and status, to compare same-named maps
-    location: str = ""  # where it sits in its config object, e.g. `items[2]`
+    __slots__ = (
+        "name",
+        "selector",
+        "inject",
+        "match_in_env_vars",
+        "override_command",
+        "override_args",
+        "disable_source",
+        "content",
+        "location",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        selector: Selector | TiltName,
+        inject: Reference | None,
+        match_in_env_vars: bool = False,
+        override_command: tuple[str, ...] | None = None,
+        override_args: tuple[str, ...] | None = None,
+        disable_source: tuple[str, str] | None = None,  # ConfigMap (name, key)
+        content: str = "",  # canonical spec and status, to compare same-named maps
+        location: str = "",  # where it sits in its config object, e.g. `items[2]`
+    ) -> None:
+        self.name: Final = name
+        self.selector: Final = selector
+        self.inject: Final = inject
+        self.match_in_env_vars: Final = match_in_env_vars
+        self.override_command: Final = override_command
+        self.override_args: Final = override_args
+        self.disable_source: Final = disable_source
+        self.content: Final = content
+        self.location: Final = location
 
     @property
     def injected(self) -> str:
@@ -99,19 +130,30 @@ class ImageMap(NamedTuple):
         return self.override_command is not None or self.override_args is not None
 
 
-class Manifests(NamedTuple):
+class Manifests(Record):
     """Manifests to emit: inline YAML, or a file to read (`path`, relative to the working
     directory). `imagemaps` names the ImageMaps to apply, in order (a KubernetesApply's
     `spec.imageMaps`; None: all of them); `locators` are its own `spec.imageLocators`;
     `disable` its `spec.disableSource`: ConfigMap (name, key) pairs that disable it when
     all of them say true (Tilt's `configMap`, or else `everyConfigMap`)."""
 
-    where: str  # the config field it came from, e.g. `manifests[1]` or `spec.yaml`
-    text: str | None = None
-    path: str | None = None
-    imagemaps: tuple[str, ...] | None = None
-    locators: tuple[Locator, ...] = ()
-    disable: tuple[tuple[str, str], ...] = ()
+    __slots__ = ("where", "text", "path", "imagemaps", "locators", "disable")
+
+    def __init__(
+        self,
+        where: str,  # the config field it came from, e.g. `manifests[1]` or `spec.yaml`
+        text: str | None = None,
+        path: str | None = None,
+        imagemaps: tuple[str, ...] | None = None,
+        locators: tuple[Locator, ...] = (),
+        disable: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.where: Final = where
+        self.text: Final = text
+        self.path: Final = path
+        self.imagemaps: Final = imagemaps
+        self.locators: Final = locators
+        self.disable: Final = disable
 
 
 _MAX_NAME = 253  # Kubernetes' longest object name (a DNS-1123 subdomain)

@@ -9,7 +9,7 @@ share: the maps' index, the parsed references, the anchors of the text at hand.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Final
 
 from yaml import Node
 
@@ -20,6 +20,7 @@ from krm_fn.locate import find
 from krm_fn.mapindex import MapIndex, References
 from krm_fn.options import Options
 from krm_fn.plan import plan
+from krm_fn.records import Record
 from krm_fn.results import FileRef, ResourceRef, Result, Severity
 from krm_fn.schema import field_path
 from krm_fn.shared_anchors import SharedAnchors
@@ -28,22 +29,30 @@ from krm_fn.write import write
 __all__ = ["Injector", "Outcome", "Target"]
 
 
-class Target(NamedTuple):
+class Target(Record):
     """One object to process: its node, the text its positions refer to, and its names."""
 
-    node: Node
-    text: str
-    resource: ResourceRef | None
-    file: FileRef | None
+    __slots__ = ("node", "text", "resource", "file")
+
+    def __init__(
+        self, node: Node, text: str, resource: ResourceRef | None, file: FileRef | None
+    ) -> None:
+        self.node: Final = node
+        self.text: Final = text
+        self.resource: Final = resource
+        self.file: Final = file
 
 
-class Outcome(NamedTuple):
+class Outcome(Record):
     """What processing one object gave: its edits, its results, the names of the maps
     that matched in it."""
 
-    edits: list[Edit]
-    results: list[Result]
-    used: set[str]
+    __slots__ = ("edits", "results", "used")
+
+    def __init__(self, edits: list[Edit], results: list[Result], used: set[str]) -> None:
+        self.edits: Final = edits
+        self.results: Final = results
+        self.used: Final = used
 
 
 class Injector:

@@ -16,11 +16,12 @@ the steps.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple, TypeAlias
+from typing import Final, TypeAlias
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from krm_fn import nodes
+from krm_fn.records import Record
 
 __all__ = [
     "MAX_VISITS",
@@ -47,13 +48,22 @@ class JSONPathLimitError(ValueError):
     the path's config field (e.g. `imageLocators[0].path`) and the limit."""
 
 
-class Match(NamedTuple):
+class Match(Record):
     """A node a path found: where it is, and the mapping and key holding it (if any)."""
 
-    path: tuple[str | int, ...]
-    node: Node
-    parent: MappingNode | None = None
-    key: ScalarNode | None = None
+    __slots__ = ("path", "node", "parent", "key")
+
+    def __init__(
+        self,
+        path: tuple[str | int, ...],
+        node: Node,
+        parent: MappingNode | None = None,
+        key: ScalarNode | None = None,
+    ) -> None:
+        self.path: Final = path
+        self.node: Final = node
+        self.parent: Final = parent
+        self.key: Final = key
 
 
 # Where a node found on the way is: the path to its parent and its own key or index, as a
@@ -61,44 +71,66 @@ class Match(NamedTuple):
 _Trail: TypeAlias = "tuple[_Trail, str | int] | None"
 
 
-class Hit(NamedTuple):
+class Hit(Record):
     """A node found on the way: the node, its trail, the length of its path, and the
     mapping and key holding it (if any)."""
 
-    node: Node
-    trail: _Trail
-    depth: int
-    parent: MappingNode | None = None
-    key: ScalarNode | None = None
+    __slots__ = ("node", "trail", "depth", "parent", "key")
+
+    def __init__(
+        self,
+        node: Node,
+        trail: _Trail,
+        depth: int,
+        parent: MappingNode | None = None,
+        key: ScalarNode | None = None,
+    ) -> None:
+        self.node: Final = node
+        self.trail: Final = trail
+        self.depth: Final = depth
+        self.parent: Final = parent
+        self.key: Final = key
 
 
 Select = Callable[[Hit], list[Hit]]
 
 
-class Step(NamedTuple):
+class Step(Record):
     """One step of a path: what it finds from each node."""
 
-    select: Select
-    recursive: bool  # `..`: apply `select` to every node at or below each match
-    width: int = 1  # the names or indexes it tries on each node: its work per node
+    __slots__ = ("select", "recursive", "width")
+
+    def __init__(
+        self,
+        select: Select,
+        recursive: bool,  # `..`: apply `select` to every node at or below each match
+        width: int = 1,  # the names or indexes it tries on each node: its work per node
+    ) -> None:
+        self.select: Final = select
+        self.recursive: Final = recursive
+        self.width: Final = width
 
 
-class Path(NamedTuple):
+class Path(Record):
     """A compiled path: `Path.find(root)` gives every match in document order, each node
     once. `where` is its config field, for errors (e.g. `imageLocators[0].path`)."""
 
-    text: str
-    steps: tuple[Step, ...]
-    where: str = ""
+    __slots__ = ("text", "steps", "where")
+
+    def __init__(self, text: str, steps: tuple[Step, ...], where: str = "") -> None:
+        self.text: Final = text
+        self.steps: Final = steps
+        self.where: Final = where
 
     def find(self, root: Node) -> list[Match]:
         """Every match; raises JSONPathLimitError past MAX_VISITS node visits."""
         left = MAX_VISITS
         hits = [Hit(root, None, 0)]
-        for select, recursive, width in self.steps:
-            if recursive:
+        for step in self.steps:
+            if step.recursive:
                 hits = _below(hits)
-            left -= len(hits) * width
+            left -= len(hits) * step.width
+            select = step.select
             seen: set[int] = set()
             found: list[Hit] = []
             for source in hits:

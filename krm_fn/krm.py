@@ -88,7 +88,8 @@ class Krm:
         its own output again, and a generator must not add its objects twice); as JSON for a
         JSON ResourceList. The results of a document left out are left out with it."""
         present = {objects.ref(item) for item in self.rl.items}
-        for ref, text, results in generated:
+        for document in generated:
+            ref, text, results = document.ref, document.text, document.results
             if ref is not None and ref in present:
                 message = "generated again, already among the items; the item is kept"
                 found.results.append(Result(Severity.INFO, message, ref))

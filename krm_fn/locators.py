@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Final, Protocol
 
 from krm_fn.jsonpath import JSONPathError, compile_path
 from krm_fn.jsonpath_steps import Path
+from krm_fn.records import Record
 from krm_fn.schema import Problem
 
 __all__ = [
@@ -60,13 +61,22 @@ class PatternError(ValueError):
     """A pattern that does not compile; the message is RE2's."""
 
 
-class ObjectSelector(NamedTuple):
+class ObjectSelector(Record):
     """Which objects a locator applies to; a None pattern matches everything."""
 
-    api_version: Regexp | None = None
-    kind: Regexp | None = None
-    name: Regexp | None = None
-    namespace: Regexp | None = None
+    __slots__ = ("api_version", "kind", "name", "namespace")
+
+    def __init__(
+        self,
+        api_version: Regexp | None = None,
+        kind: Regexp | None = None,
+        name: Regexp | None = None,
+        namespace: Regexp | None = None,
+    ) -> None:
+        self.api_version: Final = api_version
+        self.kind: Final = kind
+        self.name: Final = name
+        self.namespace: Final = namespace
 
     def matches(self, api_version: str, kind: str, name: str, namespace: str) -> bool:
         return (
@@ -135,14 +145,24 @@ def _escapes_any_byte(text: str) -> bool:
     return False
 
 
-class Locator(NamedTuple):
+class Locator(Record):
     """A compiled locator; `name` says where it came from, for results."""
 
-    name: str
-    selector: ObjectSelector
-    path: Path
-    repo_field: str | None = None
-    tag_field: str | None = None
+    __slots__ = ("name", "selector", "path", "repo_field", "tag_field")
+
+    def __init__(
+        self,
+        name: str,
+        selector: ObjectSelector,
+        path: Path,
+        repo_field: str | None = None,
+        tag_field: str | None = None,
+    ) -> None:
+        self.name: Final = name
+        self.selector: Final = selector
+        self.path: Final = path
+        self.repo_field: Final = repo_field
+        self.tag_field: Final = tag_field
 
 
 def compile_locators(

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Final, TypeVar
 
 from krm_fn import locators
 from krm_fn.locators import Locator
+from krm_fn.records import Record
 
 __all__ = ["Options", "PullPolicy", "Settings", "merge", "settings"]
 
@@ -28,23 +29,42 @@ class PullPolicy(StrEnum):
     PRESERVE = "preserve"  # never touched
 
 
-class Settings(NamedTuple):
+class Settings(Record):
     """The options one config object sets; None where it does not set one."""
 
-    pull_policy: PullPolicy | None = None
-    strict: bool | None = None
-    locators: tuple[Locator, ...] | None = None  # ApplyImageMaps.imageLocators
-    catalog: bool | None = None
-    any_image_key: bool | None = None
+    __slots__ = ("pull_policy", "strict", "locators", "catalog", "any_image_key")
+
+    def __init__(
+        self,
+        pull_policy: PullPolicy | None = None,
+        strict: bool | None = None,
+        locators: tuple[Locator, ...] | None = None,  # ApplyImageMaps.imageLocators
+        catalog: bool | None = None,
+        any_image_key: bool | None = None,
+    ) -> None:
+        self.pull_policy: Final = pull_policy
+        self.strict: Final = strict
+        self.locators: Final = locators
+        self.catalog: Final = catalog
+        self.any_image_key: Final = any_image_key
 
 
-class Options(NamedTuple):
+class Options(Record):
     """The run's options, from the config and the command line."""
 
-    pull_policy: PullPolicy = PullPolicy.MATCHED
-    strict: bool = False
-    locators: tuple[Locator, ...] = ()  # the user's, then the catalog's when it is on
-    any_image_key: bool = False
+    __slots__ = ("pull_policy", "strict", "locators", "any_image_key")
+
+    def __init__(
+        self,
+        pull_policy: PullPolicy = PullPolicy.MATCHED,
+        strict: bool = False,
+        locators: tuple[Locator, ...] = (),  # the user's, then the catalog's when it is on
+        any_image_key: bool = False,
+    ) -> None:
+        self.pull_policy: Final = pull_policy
+        self.strict: Final = strict
+        self.locators: Final = locators
+        self.any_image_key: Final = any_image_key
 
 
 def settings(data: Mapping[str, Any], found: tuple[Locator, ...] | None = None) -> Settings:

@@ -18,13 +18,14 @@ One orchestration for both modes, as kyaml's `framework.Execute` (read, process,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from typing import Final, Protocol
 
 from yaml import Node
 
 from krm_fn import documents, generators, krm, objects
 from krm_fn.documents import ReadError
 from krm_fn.generators import Generated, Reader
+from krm_fn.records import Record
 from krm_fn.results import Result, Severity, exit_code
 from krm_fn.rewrite import Findings, Rewrite
 from krm_fn.sources import Source, Sources
@@ -33,22 +34,28 @@ from krm_fn.stream import Stream, Workers
 __all__ = ["ConfigFile", "Output", "run"]
 
 
-class ConfigFile(NamedTuple):
+class ConfigFile(Record):
     """A config file named on the command line, already read (or made by `--tilt`, with
     the `results` that making it gave: `krm_fn.tilt`)."""
 
-    path: str
-    data: bytes
-    results: tuple[Result, ...] = ()
+    __slots__ = ("path", "data", "results")
+
+    def __init__(self, path: str, data: bytes, results: tuple[Result, ...] = ()) -> None:
+        self.path: Final = path
+        self.data: Final = data
+        self.results: Final = results
 
 
-class Output(NamedTuple):
+class Output(Record):
     """What a run writes: stdout's text in pieces (a stream's documents, never joined into
     one more copy of the input), the results, and whether it was a ResourceList."""
 
-    texts: list[str]
-    results: list[Result]
-    krm: bool
+    __slots__ = ("texts", "results", "krm")
+
+    def __init__(self, texts: list[str], results: list[Result], krm: bool) -> None:
+        self.texts: Final = texts
+        self.results: Final = results
+        self.krm: Final = krm
 
     @property
     def stdout(self) -> bytes:

@@ -16,75 +16,106 @@ matched that carries its injected reference after it (S10; not one left to a lat
 from __future__ import annotations
 
 import heapq
-from typing import NamedTuple
+from typing import Final
 
 from krm_fn.fields import Container, Field, Located, Place, claimed
 from krm_fn.imagemap import ImageMap, Selector
 from krm_fn.mapindex import MapIndex
 from krm_fn.options import PullPolicy
+from krm_fn.records import Record
 from krm_fn.shared_anchors import SharedAnchors
 
 __all__ = ["Conflict", "Event", "Left", "Override", "Plan", "Pull", "Uncarried", "Write", "plan"]
 
 
-class Write(NamedTuple):
+class Write(Record):
     """A field's new value, and the map that wrote it (the last of them)."""
 
-    field: Field
-    value: str
-    map: ImageMap
+    __slots__ = ("field", "value", "map")
+
+    def __init__(self, field: Field, value: str, map: ImageMap) -> None:
+        self.field: Final = field
+        self.value: Final = value
+        self.map: Final = map
 
 
-class Pull(NamedTuple):
+class Pull(Record):
     """A field whose mapping's pull policy is to be set, for the map named."""
 
-    field: Field
-    map: ImageMap
+    __slots__ = ("field", "map")
+
+    def __init__(self, field: Field, map: ImageMap) -> None:
+        self.field: Final = field
+        self.map: Final = map
 
 
-class Override(NamedTuple):
+class Override(Record):
     """A container's `command` or `args` to set (S10): the last map's values win."""
 
-    container: Container
-    key: str
-    values: tuple[str, ...]
-    map: ImageMap
+    __slots__ = ("container", "key", "values", "map")
+
+    def __init__(
+        self, container: Container, key: str, values: tuple[str, ...], map: ImageMap
+    ) -> None:
+        self.container: Final = container
+        self.key: Final = key
+        self.values: Final = values
+        self.map: Final = map
 
 
-class Left(NamedTuple):
+class Left(Record):
     """A matched field left as it is: it lies in the anchored value `anchor`, which an
     alias uses too."""
 
-    field: Field
-    anchor: str
+    __slots__ = ("field", "anchor")
+
+    def __init__(self, field: Field, anchor: str) -> None:
+        self.field: Final = field
+        self.anchor: Final = anchor
 
 
-class Conflict(NamedTuple):
+class Conflict(Record):
     """Two maps rewrite one field; the later one wins."""
 
-    field: Field
-    before: ImageMap
-    after: ImageMap
+    __slots__ = ("field", "before", "after")
+
+    def __init__(self, field: Field, before: ImageMap, after: ImageMap) -> None:
+        self.field: Final = field
+        self.before: Final = before
+        self.after: Final = after
 
 
-class Uncarried(NamedTuple):
+class Uncarried(Record):
     """A map with an override matched, but no container carries its injected reference."""
 
-    map: ImageMap
+    __slots__ = ("map",)
+
+    def __init__(self, map: ImageMap) -> None:
+        self.map: Final = map
 
 
 Event = Left | Conflict | Uncarried
 
 
-class Plan(NamedTuple):
+class Plan(Record):
     """What the maps do to one object: new values and pull policies in text order,
     overrides, the events to report in the order the maps met them, the maps that matched."""
 
-    writes: list[Write]
-    pulls: list[Pull]
-    overrides: list[Override]
-    events: list[Event]
-    used: set[str]
+    __slots__ = ("writes", "pulls", "overrides", "events", "used")
+
+    def __init__(
+        self,
+        writes: list[Write],
+        pulls: list[Pull],
+        overrides: list[Override],
+        events: list[Event],
+        used: set[str],
+    ) -> None:
+        self.writes: Final = writes
+        self.pulls: Final = pulls
+        self.overrides: Final = overrides
+        self.events: Final = events
+        self.used: Final = used
 
 
 def plan(

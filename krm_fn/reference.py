@@ -23,9 +23,10 @@ digest validation of github.com/opencontainers/go-digest v1.0.0.
 from __future__ import annotations
 
 import re
-from typing import Final, NamedTuple
+from typing import Final
 
 from krm_fn import reference_grammar as grammar
+from krm_fn.records import Record
 
 __all__ = ["InvalidReferenceError", "Reference", "parse", "parse_normalized_named"]
 
@@ -69,17 +70,22 @@ class InvalidReferenceError(ValueError):
         self.value = value
 
 
-class Reference(NamedTuple):
+class Reference(Record):
     """A parsed image reference: ``domain/path[:tag][@digest]``.
 
     ``domain`` keeps its case (``Example.com``); it is empty only for references read with
     ``parse`` from a string that had no domain part.
     """
 
-    domain: str
-    path: str
-    tag: str | None = None
-    digest: str | None = None
+    __slots__ = ("domain", "path", "tag", "digest")
+
+    def __init__(
+        self, domain: str, path: str, tag: str | None = None, digest: str | None = None
+    ) -> None:
+        self.domain: Final = domain
+        self.path: Final = path
+        self.tag: Final = tag
+        self.digest: Final = digest
 
     @property
     def name(self) -> str:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Final
 
 from yaml import MappingNode, ScalarNode, SequenceNode
 
 from krm_fn import edits, nodes
 from krm_fn.edits import Edit
+from krm_fn.records import Record
 
 __all__ = [
     "ListStyle",
@@ -29,14 +30,17 @@ __all__ = [
 ]
 
 
-class ListStyle(NamedTuple):
+class ListStyle(Record):
     """How a new list is laid out: items' column relative to their key, or flow; and the
     quoting of its items (that of the items it replaces, `"` in JSON, or "" for plain where
     safe)."""
 
-    offset: int = 0
-    flow: bool = False
-    quote: str = ""
+    __slots__ = ("offset", "flow", "quote")
+
+    def __init__(self, offset: int = 0, flow: bool = False, quote: str = "") -> None:
+        self.offset: Final = offset
+        self.flow: Final = flow
+        self.quote: Final = quote
 
 
 # Characters that can start and continue a plain scalar anywhere (block or flow), chosen

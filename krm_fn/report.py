@@ -5,27 +5,38 @@ and the reasons a field is left as it is. Each is a `Note` about a field of the 
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
+from typing import Final
 
 from yaml import Node, ScalarNode, SequenceNode
 
 from krm_fn.fields import Located, Path, Place
 from krm_fn.mapindex import References
 from krm_fn.plan import Conflict, Event, Left
+from krm_fn.records import Record
 from krm_fn.reference import InvalidReferenceError, parse_normalized_named
 from krm_fn.results import Severity
 
 __all__ = ["Note", "ambiguous", "event", "problems", "shared", "show"]
 
 
-class Note(NamedTuple):
+class Note(Record):
     """One result about a field: `current` and `proposed` values for a change."""
 
-    severity: Severity
-    path: Path
-    message: str
-    current: str | None = None
-    proposed: str | None = None
+    __slots__ = ("severity", "path", "message", "current", "proposed")
+
+    def __init__(
+        self,
+        severity: Severity,
+        path: Path,
+        message: str,
+        current: str | None = None,
+        proposed: str | None = None,
+    ) -> None:
+        self.severity: Final = severity
+        self.path: Final = path
+        self.message: Final = message
+        self.current: Final = current
+        self.proposed: Final = proposed
 
 
 def problems(located: Located, refs: References, severity: Severity) -> list[Note]:

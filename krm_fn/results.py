@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final
+
+from krm_fn.records import Record
 
 __all__ = ["FileRef", "ResourceRef", "Result", "Severity", "exit_code"]
 
@@ -19,13 +21,16 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-class ResourceRef(NamedTuple):
+class ResourceRef(Record):
     """The object a result is about, e.g. `apps/v1/Deployment/shop/web`."""
 
-    api_version: str
-    kind: str
-    name: str
-    namespace: str = ""
+    __slots__ = ("api_version", "kind", "name", "namespace")
+
+    def __init__(self, api_version: str, kind: str, name: str, namespace: str = "") -> None:
+        self.api_version: Final = api_version
+        self.kind: Final = kind
+        self.name: Final = name
+        self.namespace: Final = namespace
 
     def __str__(self) -> str:
         parts = [self.api_version, self.kind, self.namespace, self.name]
@@ -38,12 +43,15 @@ class ResourceRef(NamedTuple):
         return data
 
 
-class FileRef(NamedTuple):
+class FileRef(Record):
     """Where the object came from: kpt's path/index annotations, Helm's `# Source:`.
     `index_in_file` counts the objects of the file from 0 (the KRM `file.index`)."""
 
-    path: str
-    index_in_file: int = 0
+    __slots__ = ("path", "index_in_file")
+
+    def __init__(self, path: str, index_in_file: int = 0) -> None:
+        self.path: Final = path
+        self.index_in_file: Final = index_in_file
 
     def to_data(self) -> dict[str, str | int]:
         data: dict[str, str | int] = {"path": self.path}
@@ -52,16 +60,36 @@ class FileRef(NamedTuple):
         return data
 
 
-class Result(NamedTuple):
+class Result(Record):
     """One KRM result. `field_path` is kpt-style (`spec.containers[0].image`)."""
 
-    severity: Severity
-    message: str
-    resource: ResourceRef | None = None
-    field_path: str = ""
-    current_value: str | None = None
-    proposed_value: str | None = None
-    file: FileRef | None = None
+    __slots__ = (
+        "severity",
+        "message",
+        "resource",
+        "field_path",
+        "current_value",
+        "proposed_value",
+        "file",
+    )
+
+    def __init__(
+        self,
+        severity: Severity,
+        message: str,
+        resource: ResourceRef | None = None,
+        field_path: str = "",
+        current_value: str | None = None,
+        proposed_value: str | None = None,
+        file: FileRef | None = None,
+    ) -> None:
+        self.severity: Final = severity
+        self.message: Final = message
+        self.resource: Final = resource
+        self.field_path: Final = field_path
+        self.current_value: Final = current_value
+        self.proposed_value: Final = proposed_value
+        self.file: Final = file
 
     @property
     def is_change(self) -> bool:

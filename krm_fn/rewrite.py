@@ -9,7 +9,7 @@ and the names of the ImageMaps used. This is the one place that calls into injec
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Final
 
 from yaml import MappingNode, Node
 
@@ -20,6 +20,7 @@ from krm_fn.imagemap import ImageMap
 from krm_fn.inject import Injector, Target
 from krm_fn.jsonpath_steps import JSONPathLimitError
 from krm_fn.options import Options
+from krm_fn.records import Record
 from krm_fn.results import FileRef, ResourceRef, Result, Severity
 
 __all__ = ["Findings", "Rewrite", "Rewritten"]
@@ -48,12 +49,15 @@ class Findings:
         self.results[start:end] = [r for r in self.results[start:end] if not r.is_change]
 
 
-class Rewritten(NamedTuple):
+class Rewritten(Record):
     """A document rewritten: its object, whether it holds anything, and its new text."""
 
-    ref: ResourceRef | None
-    content: bool
-    text: str
+    __slots__ = ("ref", "content", "text")
+
+    def __init__(self, ref: ResourceRef | None, content: bool, text: str) -> None:
+        self.ref: Final = ref
+        self.content: Final = content
+        self.text: Final = text
 
 
 class Rewrite:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Final
 
 from krm_fn._validators import VALIDATORS
+from krm_fn.records import Record
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -30,11 +31,14 @@ class Shape(StrEnum):
     KUBERNETESAPPLY = "kubernetesapply"
 
 
-class Problem(NamedTuple):
+class Problem(Record):
     """One reason a config is invalid: a kpt-style field path and a message."""
 
-    path: str
-    message: str
+    __slots__ = ("path", "message")
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path: Final = path
+        self.message: Final = message
 
 
 def check(shape: Shape, data: object) -> list[Problem]:

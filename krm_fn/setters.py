@@ -64,7 +64,7 @@ def set_list(
         if not json_style and isinstance(first, ScalarNode) and first.style in ("'", '"'):
             quote = first.style
         return [render.replace_list(text, seq, values, quote)]
-    style = layout._replace(quote=quote)
+    style = layout.replace(quote=quote)
     name = render.render_scalar(key, quote) + ":"
     if entry is not None:  # a null, scalar or mapping where the list belongs: in its place
         key_node, value = entry

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Sequence
-from typing import NamedTuple
+from typing import Final
 
 from yaml import Node
 
@@ -19,6 +19,7 @@ from krm_fn import config_shapes, documents, imagemap, nodes, objects, options
 from krm_fn.documents import ReadError
 from krm_fn.imagemap import ImageMap, Manifests
 from krm_fn.options import Options, Settings
+from krm_fn.records import Record
 from krm_fn.results import FileRef, ResourceRef, Result, Severity, exit_code
 
 __all__ = ["Source", "Sources", "config_objects"]
@@ -33,11 +34,14 @@ _HELM3_HOOKS = (
 )
 
 
-class Source(NamedTuple):
+class Source(Record):
     """Where a config object came from, for its results."""
 
-    resource: ResourceRef | None
-    file: FileRef | None
+    __slots__ = ("resource", "file")
+
+    def __init__(self, resource: ResourceRef | None, file: FileRef | None) -> None:
+        self.resource: Final = resource
+        self.file: Final = file
 
 
 def config_objects(node: Node | None) -> list[Node]:

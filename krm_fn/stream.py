@@ -11,13 +11,14 @@ the chunks before it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, Protocol, TypeVar
+from typing import Final, Protocol, TypeVar
 
 from yaml import Node
 
 from krm_fn import objects, parallel, prefilter
 from krm_fn.documents import Document, ReadError
 from krm_fn.generators import Generated
+from krm_fn.records import Record
 from krm_fn.results import FileRef, Result, Severity, exit_code
 from krm_fn.rewrite import Findings, Rewrite
 from krm_fn.sources import Source, Sources, config_objects
@@ -43,14 +44,24 @@ class Workers(Protocol):
     ) -> list[_R]: ...
 
 
-class _Chunk(NamedTuple):
+class _Chunk(Record):
     """What rewriting one chunk of a stream gave."""
 
-    texts: list[str]
-    errors: list[Result]
-    results: list[Result]
-    used: set[str]
-    seen: dict[str, int]
+    __slots__ = ("texts", "errors", "results", "used", "seen")
+
+    def __init__(
+        self,
+        texts: list[str],
+        errors: list[Result],
+        results: list[Result],
+        used: set[str],
+        seen: dict[str, int],
+    ) -> None:
+        self.texts: Final = texts
+        self.errors: Final = errors
+        self.results: Final = results
+        self.used: Final = used
+        self.seen: Final = seen
 
 
 class Stream:
@@ -193,4 +204,4 @@ def _counted_on(result: Result, before: dict[str, int]) -> Result:
     if result.file is None or result.file.path not in before:
         return result
     index = result.file.index_in_file + before[result.file.path]
-    return result._replace(file=result.file._replace(index_in_file=index))
+    return result.replace(file=result.file.replace(index_in_file=index))

@@ -296,7 +296,7 @@ def test_remove_entry(text: str, expected: str | None) -> None:
     out = edits.apply(text, [removal])
     assert out == expected
     with pytest.raises(edits.OverlapError):  # nothing else may change what it removes
-        edits.apply(text, [removal, removal._replace(text="x")])
+        edits.apply(text, [removal, removal.replace(text="x")])
     expected_data = data(text)
     del expected_data["results"]
     assert data(out) == expected_data

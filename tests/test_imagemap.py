@@ -34,7 +34,7 @@ def test_imagemap_injects_the_familiar_string() -> None:
     plain = ImageMap("a", Selector(ref("a"), exact=False), ref("docker.io/library/b:1"))
     assert plain.injected == "b:1"
     assert not plain.has_override
-    assert plain._replace(override_args=()).has_override
+    assert plain.replace(override_args=()).has_override
 
 
 def test_sanitize_name() -> None:

@@ -70,7 +70,7 @@ def test_the_options_of_the_run() -> None:
 
 
 def test_env_values_are_located_for_a_match_in_env_vars_map() -> None:
-    env = APP._replace(name="env", match_in_env_vars=True)
+    env = APP.replace(name="env", match_in_env_vars=True)
     text = _pod("  - image: web\n    env:\n    - {name: E, value: app}\n")
     output, out = _checked(Injector([env], Options()), text)
     assert output == text.replace("value: app}", "value: localhost:5000/app:tilt-1}")

@@ -24,7 +24,7 @@ def named(found: tuple[Locator, ...]) -> list[tuple[str, str]]:
 
 def same(merged: Options, expected: Options) -> bool:
     """Whether two Options hold the same settings and the same locators, by `named`."""
-    return merged._replace(locators=()) == expected._replace(locators=()) and named(
+    return merged.replace(locators=()) == expected.replace(locators=()) and named(
         merged.locators
     ) == named(expected.locators)
 
@@ -118,4 +118,4 @@ def test_a_config_sets_its_options_only_when_it_is_valid() -> None:
     found = with_locators.settings.locators
     assert found is not None
     assert [(loc.name, loc.path.text) for loc in found] == [("imageLocators[0]", "{.spec.image}")]
-    assert with_locators.settings._replace(locators=None) == Settings()
+    assert with_locators.settings.replace(locators=None) == Settings()

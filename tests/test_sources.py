@@ -227,4 +227,5 @@ def test_options_come_from_the_sources_settings() -> None:
     )
     sources.add(node(preserve), Source(None, None))
     sources.add(node(preserve.replace("preserve", "all")), Source(None, None))
-    assert sources.options(strict=True)[:2] == ("preserve", True)
+    options = sources.options(strict=True)
+    assert (options.pull_policy, options.strict) == ("preserve", True)
