@@ -56,15 +56,21 @@ BOM = "\ufeff"
 # NEL, LS or PS, as libyaml reads them) followed by a blank, a line break or the end.
 _BREAKS = "\r\n\x85\u2028\u2029"
 _MARKER, _AFTER_MARKER = "---", " \t" + _BREAKS
-# Directives (`%YAML`, `%TAG`) after a `...` line belong to the next document: the lines
-# between that line and a marker, when each is a directive, a comment or blank. The next
-# document starts at the first directive line.
+# A line: its text and its break, any of those (CR LF is one).
+_TEXT, _BREAK = f"[^{_BREAKS}]*", "(?:\r\n?|[\n\x85\u2028\u2029])"
+_DIRECTIVE_COMMENT_OR_BLANK = f"(?:(?:%{_TEXT}|#{_TEXT}|[ \t]*){_BREAK})"
+# Directives (`%YAML`, `%TAG`) after a `...` line belong to the next document, from the
+# first of them, when only directives, comments and blank lines come between that line and
+# the marker. Led by its literal, which `re` finds fast, then the `...` checked to start a
+# line.
 _END_AND_DIRECTIVES = re.compile(
-    r"\.\.\.[ \t]*(?:#[^\n]*)?\r?\n(?:#[^\n]*\n|[ \t]*\r?\n)*(%)[^\n]*\n"
-    r"(?:%[^\n]*\n|#[^\n]*\n|[ \t]*\r?\n)*"
+    f"\\.\\.\\.(?<![^{_BREAKS}]\\.\\.\\.)[ \t]*(?:#{_TEXT})?{_BREAK}"
+    f"(?:(?:#{_TEXT}|[ \t]*){_BREAK})*(%){_TEXT}{_BREAK}{_DIRECTIVE_COMMENT_OR_BLANK}*\\Z"
 )
+# What follows the last `%` of those directives: the rest of its line, then only these.
+_AFTER_LAST_PERCENT = re.compile(f"{_TEXT}{_BREAK}{_DIRECTIVE_COMMENT_OR_BLANK}*")
 # A stream that opens with directives: they belong to the first `---` document.
-_DIRECTIVES_ONLY = re.compile(r"(?:%[^\n]*\n)(?:%[^\n]*\n|#[^\n]*\n|[ \t]*\r?\n)*")
+_DIRECTIVES_ONLY = re.compile(f"%{_TEXT}{_BREAK}{_DIRECTIVE_COMMENT_OR_BLANK}*")
 _DASHES = re.compile("-+")
 # A line that is more than a bare `---` marker (a comment may follow it), a `...` marker,
 # a comment or blank: content (see `Document.is_blank`).
@@ -284,12 +290,12 @@ def split(text: str) -> list[Document]:
 def _directives_before(text: str, begin: int, marker: int) -> int:
     """Where the next document starts, for a marker at `marker` in a document that starts
     at `begin`: at the marker, or at the first of the directives after the document's last
-    `...` line, when only directives, comments and blank lines come between them. Only a
-    text with a `%` in it is searched for that line."""
-    if text.find("%", begin, marker) < 0:
+    `...` line (`_END_AND_DIRECTIVES`). Only a text whose last `%` may be in them is
+    searched (most have none, or content after it)."""
+    last = text.rfind("%", begin, marker)
+    if last < 0 or not _AFTER_LAST_PERCENT.fullmatch(text, last + 1, marker):
         return marker
-    end = text.rfind("\n...", begin, marker) + 1  # 0 when there is none, or at 0
-    tail = _END_AND_DIRECTIVES.fullmatch(text, end, marker) if end or not begin else None
+    tail = _END_AND_DIRECTIVES.search(text, begin, marker)
     return tail.start(1) if tail else marker
 
 
