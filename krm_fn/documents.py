@@ -62,15 +62,16 @@ _DIRECTIVE_COMMENT_OR_BLANK = f"(?:(?:%{_TEXT}|#{_TEXT}|[ \t]*){_BREAK})"
 # Directives (`%YAML`, `%TAG`) after a `...` line belong to the next document, from the
 # first of them, when only directives, comments and blank lines come between that line and
 # the marker. Led by its literal, which `re` finds fast, then the `...` checked to start a
-# line.
-_END_AND_DIRECTIVES = re.compile(
+# line. Compiled when first used (by `re.compile`, which keeps it), as the next one: these
+# classes of line breaks cost `re` a millisecond each to compile, which a run without
+# directives need not pay.
+_END_AND_DIRECTIVES = (
     f"\\.\\.\\.(?<![^{_BREAKS}]\\.\\.\\.)[ \t]*(?:#{_TEXT})?{_BREAK}"
     f"(?:(?:#{_TEXT}|[ \t]*){_BREAK})*(%){_TEXT}{_BREAK}{_DIRECTIVE_COMMENT_OR_BLANK}*\\Z"
 )
-# What follows the last `%` of those directives: the rest of its line, then only these.
-_AFTER_LAST_PERCENT = re.compile(f"{_TEXT}{_BREAK}{_DIRECTIVE_COMMENT_OR_BLANK}*")
 # A stream that opens with directives: they belong to the first `---` document.
-_DIRECTIVES_ONLY = re.compile(f"%{_TEXT}{_BREAK}{_DIRECTIVE_COMMENT_OR_BLANK}*")
+_DIRECTIVES_ONLY = f"%{_TEXT}{_BREAK}{_DIRECTIVE_COMMENT_OR_BLANK}*"
+_BLANKS = re.compile("[ \t]*")
 _DASHES = re.compile("-+")
 # A line that is more than a bare `---` marker (a comment may follow it), a `...` marker,
 # a comment or blank: content (see `Document.is_blank`).
@@ -266,7 +267,7 @@ def split(text: str) -> list[Document]:
     """The stream's documents; their texts joined give back `text` exactly. A document
     starts at a `---` at the start of a line (after any YAML line break: CR, LF, NEL, LS or
     PS, as libyaml reads them) followed by a blank, a line break or the end, or at the
-    directives before it (`_END_AND_DIRECTIVES`, `_DIRECTIVES_ONLY`). The text is searched
+    directives before it (`_directives_before`, `_only_directives`). The text is searched
     with `str.find` (a regular expression is several times slower on a large text); the
     line count of each document waits for an error that needs it (`Document.first_line`)."""
     starts = [0]
@@ -275,7 +276,7 @@ def split(text: str) -> list[Document]:
         start = at
         if (not at or text[at - 1] in _BREAKS) and text[at + 3 : at + 4] in _AFTER_MARKER:
             start = _directives_before(text, starts[-1], start)
-            if start > starts[-1] and not _DIRECTIVES_ONLY.fullmatch(text, starts[-1], start):
+            if start > starts[-1] and not _only_directives(text, starts[-1], start):
                 starts.append(start)
         dashes = _DASHES.match(text, at)  # no marker starts among them: a dash is before it
         assert dashes is not None
@@ -291,12 +292,27 @@ def _directives_before(text: str, begin: int, marker: int) -> int:
     """Where the next document starts, for a marker at `marker` in a document that starts
     at `begin`: at the marker, or at the first of the directives after the document's last
     `...` line (`_END_AND_DIRECTIVES`). Only a text whose last `%` may be in them is
-    searched (most have none, or content after it)."""
+    searched: the line after the one that holds it (the next after an LF, which always
+    starts one) must be the marker's, a comment or blank."""
     last = text.rfind("%", begin, marker)
-    if last < 0 or not _AFTER_LAST_PERCENT.fullmatch(text, last + 1, marker):
+    if last < 0:
         return marker
-    tail = _END_AND_DIRECTIVES.search(text, begin, marker)
+    after = text.find("\n", last, marker) + 1
+    if 0 < after < marker and text[after] != "#":
+        blanks = _BLANKS.match(text, after, marker)
+        assert blanks is not None
+        if text[blanks.end()] not in _BREAKS:
+            return marker
+    tail = re.compile(_END_AND_DIRECTIVES).search(text, begin, marker)
     return tail.start(1) if tail else marker
+
+
+def _only_directives(text: str, begin: int, end: int) -> bool:
+    """Whether `text[begin:end]` is directives, comments and blank lines alone (the first
+    a directive)."""
+    return text.startswith("%", begin) and bool(
+        re.compile(_DIRECTIVES_ONLY).fullmatch(text, begin, end)
+    )
 
 
 def is_null(node: Node | None) -> bool:
