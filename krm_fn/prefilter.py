@@ -76,11 +76,10 @@ def certainly_crd(text: str) -> bool:
     a CustomResourceDefinition, as `locate.is_crd` reads its node: its root is a block
     mapping whose keys are the plain keys at column 0 (every line there is one, or a comment
     or the `---` marker, and no quoted scalar or flow collection reaches column 0: only one
-    that starts before the last of those lines can, as one after it would have to end
-    before the text does, so the text after it is not searched), and of
-    those keys exactly one is `kind`, with the plain value `CustomResourceDefinition`, and
-    one is `apiVersion`, with a plain value `apiextensions.k8s.io/...`, neither value going
-    on to a later line. False when in doubt."""
+    that starts before the last of those lines can, so the text after it is not searched),
+    and of those keys exactly one is `kind`, with the plain value `CustomResourceDefinition`,
+    and one is `apiVersion`, with a plain value `apiextensions.k8s.io/...`, neither value
+    going on to a later line. False when in doubt."""
     if "kind: CustomResourceDefinition" not in text or any(c in text for c in _OTHER_BREAKS):
         return False
     kind = api_version = 0
