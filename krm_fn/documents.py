@@ -53,16 +53,26 @@ _MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 _T = TypeVar("_T")
 BOM = "\ufeff"
 # A document starts at a `---` at the start of a line (after any YAML line break: CR, LF,
-# NEL, LS or PS, as libyaml reads them) followed by a blank, a line break or the end. The
-# pattern starts with the literal, which `re` finds fast; `split` checks the line start.
+# NEL, LS or PS, as libyaml reads them) followed by a blank, a line break or the end.
 _BREAKS = "\r\n\x85\u2028\u2029"
-_MARKER = re.compile(rf"---(?=[ \t{_BREAKS}]|\Z)")
-# Directives (`%YAML`, `%TAG`) after a `...` line belong to the next document.
-_DIRECTIVES_TAIL = re.compile(
-    r"^\.\.\.[ \t]*(?:#[^\n]*)?\r?\n((?:%[^\n]*\n|#[^\n]*\n|[ \t]*\r?\n)*)\Z", re.M
+_MARKER, _AFTER_MARKER = "---", " \t" + _BREAKS
+# A line: its text and its break, any of those (CR LF is one).
+_TEXT, _BREAK = f"[^{_BREAKS}]*", "(?:\r\n?|[\n\x85\u2028\u2029])"
+_DIRECTIVE_COMMENT_OR_BLANK = f"(?:(?:%{_TEXT}|#{_TEXT}|[ \t]*){_BREAK})"
+# Directives (`%YAML`, `%TAG`) after a `...` line belong to the next document, from the
+# first of them, when only directives, comments and blank lines come between that line and
+# the marker. Led by its literal, which `re` finds fast, then the `...` checked to start a
+# line. Compiled when first used (by `re.compile`, which keeps it), as the next one: these
+# classes of line breaks cost `re` a millisecond each to compile, which a run without
+# directives need not pay.
+_END_AND_DIRECTIVES = (
+    f"\\.\\.\\.(?<![^{_BREAKS}]\\.\\.\\.)[ \t]*(?:#{_TEXT})?{_BREAK}"
+    f"(?:(?:#{_TEXT}|[ \t]*){_BREAK})*(%){_TEXT}{_BREAK}{_DIRECTIVE_COMMENT_OR_BLANK}*\\Z"
 )
 # A stream that opens with directives: they belong to the first `---` document.
-_DIRECTIVES_ONLY = re.compile(r"(?:%[^\n]*\n)(?:%[^\n]*\n|#[^\n]*\n|[ \t]*\r?\n)*")
+_DIRECTIVES_ONLY = f"%{_TEXT}{_BREAK}{_DIRECTIVE_COMMENT_OR_BLANK}*"
+_BLANKS = re.compile("[ \t]*")
+_DASHES = re.compile("-+")
 # A line that is more than a bare `---` marker (a comment may follow it), a `...` marker,
 # a comment or blank: content (see `Document.is_blank`).
 _CONTENT = re.compile(r"^(?!---[ \t]*(?:#.*)?\r?$|\.\.\.|[ \t]*#|[ \t]*\r?$)", re.M)
@@ -73,12 +83,30 @@ class ReadError(ValueError):
 
 
 class Document:
-    """One document of the stream: its text and where it starts."""
+    """One document of the stream: its text, and the document before it (`first_line`
+    counts the lines of those before it)."""
 
-    __slots__ = ("first_line", "index", "text")
+    __slots__ = ("_before", "_first_line", "index", "text")
 
-    def __init__(self, index: int, text: str, first_line: int) -> None:
-        self.index, self.text, self.first_line = index, text, first_line
+    def __init__(self, index: int, text: str, before: Document | None) -> None:
+        self.index, self.text, self._before = index, text, before
+        self._first_line = None if before else 0
+
+    @property
+    def first_line(self) -> int:
+        """The line of the stream this document starts on (0-based). Counted when first
+        asked for (an error's position needs it), from the nearest document before it that
+        knows its own: a run without errors counts no lines."""
+        unknown = []
+        doc = self
+        while doc._first_line is None:
+            unknown.append(doc)
+            doc = cast(Document, doc._before)
+        line = doc._first_line
+        for doc in reversed(unknown):
+            line += cast(Document, doc._before).text.count("\n")
+            doc._first_line = line
+        return line
 
     def is_blank(self) -> bool:
         """Whether the text is only document markers, comments and blank lines: known
@@ -236,26 +264,55 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def split(text: str) -> list[Document]:
-    """The stream's documents; their texts joined give back `text` exactly."""
+    """The stream's documents; their texts joined give back `text` exactly. A document
+    starts at a `---` at the start of a line (after any YAML line break: CR, LF, NEL, LS or
+    PS, as libyaml reads them) followed by a blank, a line break or the end, or at the
+    directives before it (`_directives_before`, `_only_directives`). The text is searched
+    with `str.find` (a regular expression is several times slower on a large text); the
+    line count of each document waits for an error that needs it (`Document.first_line`)."""
     starts = [0]
-    for match in _MARKER.finditer(text):
-        start = match.start()
-        if start and text[start - 1] not in _BREAKS:
-            continue
-        tail = text.find("...", starts[-1], start) >= 0 and _DIRECTIVES_TAIL.search(
-            text, starts[-1], start
-        )
-        if tail and "%" in tail.group(1):
-            start = tail.start(1) + tail.group(1).index("%")
-        if start > starts[-1] and not _DIRECTIVES_ONLY.fullmatch(text, starts[-1], start):
-            starts.append(start)
+    at = text.find(_MARKER)
+    while at >= 0:
+        start = at
+        if (not at or text[at - 1] in _BREAKS) and text[at + 3 : at + 4] in _AFTER_MARKER:
+            start = _directives_before(text, starts[-1], start)
+            if start > starts[-1] and not _only_directives(text, starts[-1], start):
+                starts.append(start)
+        dashes = _DASHES.match(text, at)  # no marker starts among them: a dash is before it
+        assert dashes is not None
+        at = text.find(_MARKER, dashes.end())
     starts.append(len(text))
-    docs = []
-    line = 0
-    for index, (begin, end) in enumerate(itertools.pairwise(starts)):
-        docs.append(Document(index, text[begin:end], line))
-        line += text.count("\n", begin, end)
+    docs: list[Document] = []
+    for begin, end in itertools.pairwise(starts):
+        docs.append(Document(len(docs), text[begin:end], docs[-1] if docs else None))
     return docs
+
+
+def _directives_before(text: str, begin: int, marker: int) -> int:
+    """Where the next document starts, for a marker at `marker` in a document that starts
+    at `begin`: at the marker, or at the first of the directives after the document's last
+    `...` line (`_END_AND_DIRECTIVES`). Only a text whose last `%` may be in them is
+    searched: the line after the one that holds it (the next after an LF, which always
+    starts one) must be the marker's, a comment or blank."""
+    last = text.rfind("%", begin, marker)
+    if last < 0:
+        return marker
+    after = text.find("\n", last, marker) + 1
+    if 0 < after < marker and text[after] != "#":
+        blanks = _BLANKS.match(text, after, marker)
+        assert blanks is not None
+        if text[blanks.end()] not in _BREAKS:
+            return marker
+    tail = re.compile(_END_AND_DIRECTIVES).search(text, begin, marker)
+    return tail.start(1) if tail else marker
+
+
+def _only_directives(text: str, begin: int, end: int) -> bool:
+    """Whether `text[begin:end]` is directives, comments and blank lines alone (the first
+    a directive)."""
+    return text.startswith("%", begin) and bool(
+        re.compile(_DIRECTIVES_ONLY).fullmatch(text, begin, end)
+    )
 
 
 def is_null(node: Node | None) -> bool:

@@ -4,8 +4,10 @@ A run's `Workers` is its pool: `split` cuts a list into contiguous chunks of abo
 text size, at most one per process, and only when the text is long enough to be worth a
 process (`MIN_CHUNK`); `map_chunks` forks one worker per chunk but the first, works on the
 first chunk itself, and gives back every chunk's result in order. A worker sends its result
-back pickled through a pipe; a worker that fails in any way has its chunk worked on again
-here, so the outcome never depends on whether, or how, the work was shared out.
+back pickled through a pipe, but for the objects it holds that the parent has too (those
+`held` names, such as the texts of documents a run leaves as they are), sent as their place
+in the chunk; a worker that fails in any way has its chunk worked on again here, so the
+outcome never depends on whether, or how, the work was shared out.
 
 A worker is stopped (SIGKILL) and reaped when the parent stops early: an exception in the
 parent (MemoryError included, which reaches the caller) or `Workers.stop`, which the console
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["ENV", "MAX_JOBS", "MIN_CHUNK", "Workers", "jobs"]
 
@@ -72,15 +74,21 @@ class Workers:
         return chunks
 
     def map_chunks(
-        self, work: Callable[[Sequence[_T]], _R], chunks: Sequence[Sequence[_T]]
+        self,
+        work: Callable[[Sequence[_T]], _R],
+        chunks: Sequence[Sequence[_T]],
+        held: Callable[[_T], object] = lambda item: item,
     ) -> list[_R]:
         """`[work(chunk) for chunk in chunks]`, the chunks after the first in forked
-        workers."""
+        workers. `held(item)` is an object of an item's that a result may hold (the item
+        itself by default): the parent's own comes back, not a copy."""
         try:
-            workers = [self._fork(work, chunk) for chunk in chunks[1:]]
+            workers = [self._fork(work, chunk, held) for chunk in chunks[1:]]
             results = [work(chunks[0])] if chunks else []
             for chunk, worker in zip(chunks[1:], workers, strict=True):
-                result: tuple[_R] | None = self._collect(worker) if worker is not None else None
+                result: tuple[_R] | None = None
+                if worker is not None:
+                    result = self._collect(worker, [held(item) for item in chunk])
                 results.append(work(chunk) if result is None else result[0])
         except BaseException:
             self.stop()
@@ -102,12 +110,12 @@ class Workers:
             self._live.pop(pid, None)
 
     def _fork(
-        self, work: Callable[[Sequence[_T]], _R], chunk: Sequence[_T]
+        self, work: Callable[[Sequence[_T]], _R], chunk: Sequence[_T], held: Callable[[_T], object]
     ) -> tuple[int, int] | None:
-        """(pid, read end of its pipe) of a worker that sends back `work(chunk)`, pickled.
-        SIGINT and SIGTERM wait while it forks, so that the worker is never signalled with
-        the parent's handler and the parent never without knowing the worker."""
-        import pickle
+        """(pid, read end of its pipe) of a worker that sends back `work(chunk)`, pickled
+        (`_dumps`). SIGINT and SIGTERM wait while it forks, so that the worker is never
+        signalled with the parent's handler and the parent never without knowing the
+        worker."""
         import signal
 
         try:
@@ -129,7 +137,7 @@ class Workers:
                 _default_signals()
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 os.close(read_end)
-                data = pickle.dumps((work(chunk),), protocol=pickle.HIGHEST_PROTOCOL)
+                data = _dumps((work(chunk),), [held(item) for item in chunk])
                 with os.fdopen(write_end, "wb") as pipe:
                     pipe.write(data)
                 status = 0
@@ -140,8 +148,9 @@ class Workers:
         os.close(write_end)
         return pid, read_end
 
-    def _collect(self, worker: tuple[int, int]) -> tuple[_R] | None:
-        """The worker's result in a 1-tuple, or None when it did not exit cleanly."""
+    def _collect(self, worker: tuple[int, int], held: Sequence[object]) -> tuple[_R] | None:
+        """The worker's result in a 1-tuple, or None when it did not exit cleanly. `held`:
+        the objects of its chunk's items (`_dumps`)."""
         import pickle
 
         pid, read_end = worker
@@ -153,10 +162,40 @@ class Workers:
         if status != 0 or not data:
             return None
         try:
-            result: tuple[_R] = pickle.loads(data)
+            result: tuple[_R] = _loads(data, held)
         except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
             return None  # not what a worker that exited cleanly sends: do its chunk again
         return result
+
+
+def _dumps(result: object, held: Sequence[object]) -> bytes:
+    """`result` pickled, each object of `held` in it (the very object) as its index there."""
+    import io
+    import pickle
+
+    index = {id(obj): i for i, obj in enumerate(held)}
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj: object) -> int | None:
+            return index.get(id(obj))
+
+    out = io.BytesIO()
+    Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(result)
+    return out.getvalue()
+
+
+def _loads(data: bytes, held: Sequence[object]) -> Any:
+    """What `_dumps` pickled, its indexes made the objects of `held` again."""
+    import io
+    import pickle
+
+    class Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid: object) -> object:
+            if not isinstance(pid, int) or not 0 <= pid < len(held):
+                raise pickle.UnpicklingError(f"no object {pid!r} is held")
+            return held[pid]
+
+    return Unpickler(io.BytesIO(data)).load()
 
 
 def _default_signals() -> None:

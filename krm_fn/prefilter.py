@@ -75,16 +75,16 @@ def certainly_crd(text: str) -> bool:
     """Whether a document's text (one document, whose syntax libyaml accepts) is certainly
     a CustomResourceDefinition, as `locate.is_crd` reads its node: its root is a block
     mapping whose keys are the plain keys at column 0 (every line there is one, or a comment
-    or the `---` marker, and no quoted scalar or flow collection reaches column 0), and of
-    those keys exactly one is `kind`, with the plain value `CustomResourceDefinition`, and
-    one is `apiVersion`, with a plain value `apiextensions.k8s.io/...`, neither value going
-    on to a later line. False when in doubt."""
+    or the `---` marker, and no quoted scalar or flow collection reaches column 0: only one
+    that starts before the last of those lines can, so the text after it is not searched),
+    and of those keys exactly one is `kind`, with the plain value `CustomResourceDefinition`,
+    and one is `apiVersion`, with a plain value `apiextensions.k8s.io/...`, neither value
+    going on to a later line. False when in doubt."""
     if "kind: CustomResourceDefinition" not in text or any(c in text for c in _OTHER_BREAKS):
-        return False
-    if any(pattern.search(text) for pattern in _OPEN_FLOW):
         return False
     kind = api_version = 0
     keys = False
+    start = 0
     for match in _AT_COLUMN_0.finditer("\n" + text):  # positions in `text` are one less
         line, start = match.group()[1:], match.start()
         if not keys and line.startswith("---"):
@@ -100,4 +100,8 @@ def certainly_crd(text: str) -> bool:
                 return False
             kind += line[0] == "k"
             api_version += line[0] == "a"
+    # Only what starts before the last line at column 0 can reach one: the rest, most of a
+    # CRD (its `spec`), is not searched.
+    if any(pattern.search(text, 0, start) for pattern in _OPEN_FLOW):
+        return False
     return kind == 1 and api_version == 1

@@ -40,7 +40,10 @@ class Workers(Protocol):
     def split(self, items: Sequence[_T], size: Callable[[_T], int]) -> list[Sequence[_T]]: ...
 
     def map_chunks(
-        self, work: Callable[[Sequence[_T]], _R], chunks: Sequence[Sequence[_T]]
+        self,
+        work: Callable[[Sequence[_T]], _R],
+        chunks: Sequence[Sequence[_T]],
+        held: Callable[[_T], object],
     ) -> list[_R]: ...
 
 
@@ -126,7 +129,9 @@ class Stream:
             return _Chunk(texts, found.errors, found.results, found.used, seen)
 
         pool, before = self.workers, dict[str, int]()  # Helm file -> its documents so far
-        for chunk in pool.map_chunks(work, pool.split(self.docs, lambda d: len(d.text))):
+        chunks = pool.split(self.docs, lambda d: len(d.text))
+        # a text left as it is comes back from a worker as the document's own, not a copy
+        for chunk in pool.map_chunks(work, chunks, lambda d: d.text):
             self.pieces += chunk.texts
             rewrite.found.errors += chunk.errors
             rewrite.found.results += [_counted_on(r, before) for r in chunk.results]

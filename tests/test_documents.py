@@ -4,8 +4,11 @@ errors that name a document, line and column in the whole stream."""
 from __future__ import annotations
 
 import gc
+import itertools
+from collections.abc import Iterable
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +38,9 @@ def test_decode_names_the_first_bad_byte_and_its_line() -> None:
         # directives after `...` belong to the next document, and opening ones to the first
         ("a\n...\n%YAML 1.1\n---\nb\n", ["a\n...\n", "%YAML 1.1\n---\nb\n"]),
         ("%YAML 1.1\n---\nb\n---\nc", ["%YAML 1.1\n---\nb\n", "---\nc"]),
+        # ... from the first directive line: a comment before it (a `%` in it) stays
+        ("a\n...\n# 9%\n%YAML 1.1\n---\nb\n", ["a\n...\n# 9%\n", "%YAML 1.1\n---\nb\n"]),
+        ("a\n...\n# 9%\n---\nb\n", ["a\n...\n# 9%\n", "---\nb\n"]),
         ("", [""]),
     ],
 )
@@ -43,6 +49,42 @@ def test_split_at_marker_lines_gives_the_text_back(text: str, pieces: list[str])
     assert [d.text for d in docs] == pieces
     assert "".join(d.text for d in docs) == text
     assert [d.index for d in docs] == list(range(len(pieces)))
+
+
+_LINES = st.sampled_from(
+    [
+        *("---", "--- a", "---\t# c", "----", "...", "... # e", "....", "...\r\n%YAML 1.1"),
+        *("...\u2028%TAG ! !x-", "...\r# 9%\r%YAML 1.1", "...\n%YAML 1.1\x85%TAG ! !x-"),
+        *("# c", "# 9%", "", " ", "a", "a: 1", "- b", "  c", "a: ---", "x: |", "'q", "q'"),
+    ]
+)
+_LINE_BREAKS = st.sampled_from(["\n", "\n", "\n", "\r", "\r\n", "\x85", "\u2028", "\u2029"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.tuples(_LINES, _LINE_BREAKS), max_size=12))
+def test_each_piece_is_one_of_the_documents_libyaml_reads(lines: list[tuple[str, str]]) -> None:
+    """Wherever libyaml reads the stream, the split gives its documents one to a piece,
+    the pieces counted from 0 and their first lines those of the stream. Directives follow
+    a `...` line (libyaml reads them after a document without one too, but the split leaves
+    those in that document, where they are an error)."""
+    text = "".join(line + brk for line, brk in lines)
+    try:
+        stream = list(yaml.parse(text, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError:
+        return
+    docs = documents.split(text)
+    assert "".join(d.text for d in docs) == text
+    assert [d.index for d in docs] == list(range(len(docs)))
+    held = [_starts(yaml.parse(d.text, Loader=yaml.CSafeLoader)) for d in docs]
+    assert all(n <= 1 for n in held)
+    assert sum(held) == _starts(stream)
+    offsets = itertools.accumulate((len(d.text) for d in docs), initial=0)
+    assert [d.first_line for d in docs] == [text.count("\n", 0, at) for at in offsets][:-1]
+
+
+def _starts(events: Iterable[yaml.Event]) -> int:
+    return sum(isinstance(e, yaml.DocumentStartEvent) for e in events)
 
 
 def test_a_document_knows_its_first_line() -> None:

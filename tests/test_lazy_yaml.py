@@ -17,7 +17,7 @@ from krm_fn import documents
 assert re.compile is compile_before, "re.compile is put back"
 bools = [p for tag, p in Resolver.yaml_implicit_resolvers["y"] if tag.endswith(":bool")]
 assert not isinstance(bools[0], re.Pattern), "yaml's own patterns wait for their first use"
-assert isinstance(documents._MARKER, re.Pattern), "other modules' patterns are compiled now"
+assert isinstance(documents._CONTENT, re.Pattern), "other modules' patterns are compiled now"
 data = yaml.load("a: yes\\nb: 1.5\\nc: 2001-12-14\\nd: ~\\ne: '0x1F'\\n", Loader=yaml.CSafeLoader)
 print(repr(data))
 print(yaml.dump(["yes", "1.5", "~", "on"], Dumper=yaml.CSafeDumper), end="")

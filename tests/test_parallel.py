@@ -84,6 +84,21 @@ def test_map_chunks_forks_a_worker_per_chunk_after_the_first() -> None:
     assert len(set(pids)) == 3  # two workers, each its own process
 
 
+def _texts_and_pids(chunk: Sequence[tuple[str, str]]) -> list[tuple[str, str, int]]:
+    return [(held, other, os.getpid()) for held, other in chunk]
+
+
+def test_what_a_worker_holds_of_its_chunk_comes_back_as_the_parents_own() -> None:
+    """An object `held` names is sent as its place in the chunk, the others pickled."""
+    chunks = [[(f"held {i}", f"other {i}") for i in range(n, n + 2)] for n in (0, 2)]
+    results = parallel.Workers(2).map_chunks(_texts_and_pids, chunks, lambda item: item[0])
+    assert results[0][0][2] == PARENT != results[1][0][2]
+    for chunk, result in zip(chunks, results, strict=True):
+        assert [(held, other) for held, other, _ in result] == chunk
+        assert all(got[0] is sent[0] for got, sent in zip(result, chunk, strict=True))
+    assert results[1][0][1] is not chunks[1][0][1]  # pickled: a copy
+
+
 def _fails_in_workers(chunk: Sequence[int]) -> list[int]:
     if os.getpid() != PARENT:
         raise RuntimeError("a worker's bug")
@@ -134,7 +149,7 @@ def test_a_parent_that_stops_early_stops_its_workers(monkeypatch: pytest.MonkeyP
 
 def test_stop_kills_and_reaps_the_workers_not_collected() -> None:
     workers = parallel.Workers(2)
-    worker = workers._fork(_sleeps_in_workers, [1])
+    worker = workers._fork(_sleeps_in_workers, [1], lambda item: item)
     assert worker is not None and not _gone(worker[0])
     workers.stop()
     assert _gone(worker[0])
@@ -172,8 +187,8 @@ def test_a_shared_out_stream_gives_what_one_process_gives(
     delivered: list[object] = []  # what each worker sent: None, its chunk was done here again
     collect = parallel.Workers._collect
 
-    def recorded(self: parallel.Workers, worker: tuple[int, int]) -> object:
-        delivered.append(collect(self, worker))
+    def recorded(self: parallel.Workers, worker: tuple[int, int], held: list[object]) -> object:
+        delivered.append(collect(self, worker, held))
         return delivered[-1]
 
     monkeypatch.setattr(parallel.Workers, "_collect", recorded)

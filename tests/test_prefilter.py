@@ -25,6 +25,10 @@ apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition  # the CRD
 metadata:
   name: widgets.example.com
+  labels: {app: widgets}
+  annotations:
+    note: "it's \\"quoted\\"
+      on two lines"
 spec:
   versions:
     - name: v1
@@ -56,8 +60,8 @@ def test_a_crd_as_charts_write_it_is_certain() -> None:
     ("change", "old", "new"),
     [
         ("a quoted scalar reaching column 0", "  name: widgets.example.com\n", '  name: "a\nb"\n'),
-        ("a flow collection with a comment", "tags: {type: array}", "tags: {type: array # }"),
-        ("a flow collection nested", "tags: {type: array}", "tags: {type: [array]}"),
+        ("a flow collection with a comment", "{app: widgets}", "{app: widgets # }"),
+        ("a flow collection nested", "{app: widgets}", "{app: [widgets]}"),
         ("a quoted scalar never closed", 'on two lines"', "on two lines"),
         ("a second kind", "metadata:\n", "kind: CustomResourceDefinition\nmetadata:\n"),
         ("no apiVersion", "apiVersion: apiextensions.k8s.io/v1\n", ""),
@@ -75,8 +79,20 @@ def test_a_crd_as_charts_write_it_is_certain() -> None:
     ],
 )
 def test_any_doubt_means_not_certain(change: str, old: str, new: str) -> None:
-    assert old in CRD, change
+    """Each change is made before `spec`, the last line at column 0 (the first `old`)."""
+    assert CRD.find(old) < CRD.find("\nspec:"), change
     assert not prefilter.certainly_crd(CRD.replace(old, new, 1)), change
+
+
+def test_what_follows_the_last_line_at_column_0_reaches_no_key() -> None:
+    """A flow collection or a quoted scalar in `spec` (the bulk of a CRD, not searched)
+    cannot make a line at column 0 part of it: there is none after it."""
+    text = CRD.replace("{type: array}", "{type: [array], note: x # }\n              }")
+    text += '  more: "a\n    b"\n  list: [a,\n    b]\n'
+    (doc,) = documents.split(text)
+    doc.check_syntax()
+    assert prefilter.certainly_crd(text)
+    assert _composed_is_crd(text)
 
 
 @pytest.mark.parametrize(
@@ -109,8 +125,8 @@ def _corpus_documents() -> list[documents.Document]:
 
 def test_every_crd_the_rule_is_certain_of_in_the_corpus_is_one() -> None:
     """Over every document of every corpus stream: certain means a CRD, and the rule is
-    certain of most CRDs (135 of 147 when written; the rest hold a flow or a quote it
-    cannot be sure of)."""
+    certain of most CRDs (145 of 147 when written; the rest hold a flow or a quote before
+    their `spec` that it cannot be sure of)."""
     certain = crds = 0
     for doc in _corpus_documents():
         if "kind: CustomResourceDefinition" not in doc.text:
@@ -121,7 +137,7 @@ def test_every_crd_the_rule_is_certain_of_in_the_corpus_is_one() -> None:
             certain += 1
         crds += is_crd
     assert crds >= 140
-    assert certain >= 0.9 * crds
+    assert certain >= 0.98 * crds
 
 
 _LINES = st.sampled_from(
@@ -181,7 +197,7 @@ def test_wanted_composes_what_can_hold_an_image_or_a_reference_unless_a_crd() ->
     assert not prefilter.wanted(CRD, needles)
     # Helm 4 names the file in an annotation only: the node is read to count its documents
     helm4 = CRD.replace("# Source: chart/crds/widgets.yaml\n", "").replace(
-        "metadata:\n", f"metadata:\n  annotations:\n    {objects.HELM4_FILENAME}: x\n"
+        "  annotations:\n", f"  annotations:\n    {objects.HELM4_FILENAME}: x\n"
     )
     assert prefilter.certainly_crd(helm4) and prefilter.wanted(helm4, needles)
 
@@ -201,6 +217,6 @@ def test_a_crd_goes_through_unchanged_and_its_syntax_errors_are_still_reported(
     broken = run_fn(broken_crd + pod, "--imagemaps", maps)
     assert broken.exit_code == 1 and broken.stdout == ""
     assert broken.stderr.startswith(
-        "[error] document 1 (chart/crds/widgets.yaml), line 20, column 3: did not find "
-        "expected key (while parsing a block mapping at line 8, column 3)\n"
+        "[error] document 1 (chart/crds/widgets.yaml), line 24, column 3: did not find "
+        "expected key (while parsing a block mapping at line 12, column 3)\n"
     )

@@ -45,7 +45,10 @@ class OnePerDocument:
         return [items[i : i + 1] for i in range(len(items))] or [items]
 
     def map_chunks(
-        self, work: Callable[[Sequence[_T]], _R], chunks: Sequence[Sequence[_T]]
+        self,
+        work: Callable[[Sequence[_T]], _R],
+        chunks: Sequence[Sequence[_T]],
+        held: Callable[[_T], object],
     ) -> list[_R]:
         self.chunks += len(chunks)
         return [work(chunk) for chunk in chunks]
