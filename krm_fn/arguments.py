@@ -5,12 +5,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
 
 from krm_fn.echo import LOG_ENV
 from krm_fn.inputs import MAX_INPUT_ENV
 from krm_fn.parallel import ENV as JOBS_ENV
 from krm_fn.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["HELP", "USAGE", "Arguments", "UsageError", "parse_args"]
 

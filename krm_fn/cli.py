@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import IO, TYPE_CHECKING, BinaryIO, Final, TextIO
 
 from krm_fn import parallel
 from krm_fn.arguments import HELP, USAGE, Arguments, UsageError, parse_args
@@ -26,7 +25,10 @@ from krm_fn.inputs import MAX_INPUT, MAX_INPUT_ENV, parse_size, read_file, read_
 from krm_fn.records import Record
 from krm_fn.sink import Failure, Sink
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import IO, BinaryIO, Final, TextIO
+
     from krm_fn.pipeline import ConfigFile, Output
 
 # parse_args, Arguments and UsageError are krm_fn.arguments'; named here too for the host

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from krm_fn.imagemap import ImageMap, Manifests, Selector, TiltName
 from krm_fn.options import Settings
 from krm_fn.reference import InvalidReferenceError, Reference, parse_normalized_named
 from krm_fn.schema import Problem, field_path
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["Config", "add_imagemap"]
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from krm_fn.config import Config, add_imagemap
 from krm_fn.imagemap import FN, TILT, Manifests
@@ -33,6 +32,10 @@ from krm_fn.locators import compile_locators
 from krm_fn.options import settings
 from krm_fn.schema import Problem, Shape, check, field_path
 from krm_fn.shorthand import load_configmap
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["load"]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
-from typing import TypeVar, cast
 
 import yaml
 from yaml import MappingNode, Node, ScalarNode
@@ -20,6 +19,12 @@ from yaml.composer import ComposerError
 
 from krm_fn import nodes, objects
 from krm_fn.shared_anchors import ALIAS_NAME
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    _T = TypeVar("_T")
 
 __all__ = ["BOM", "Document", "ReadError", "decode", "is_null", "split"]
 
@@ -50,7 +55,6 @@ class _Loader(CParser):
 
 _MAP_TAG, _SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
-_T = TypeVar("_T")
 BOM = "\ufeff"
 # A document starts at a `---` at the start of a line (after any YAML line break: CR, LF,
 # NEL, LS or PS, as libyaml reads them) followed by a blank, a line break or the end.
@@ -101,11 +105,13 @@ class Document:
         doc = self
         while doc._first_line is None:
             unknown.append(doc)
-            doc = cast(Document, doc._before)
+            assert doc._before is not None, "the first document knows its line: 0"
+            doc = doc._before
         line = doc._first_line
-        for doc in reversed(unknown):
-            line += cast(Document, doc._before).text.count("\n")
-            doc._first_line = line
+        for later in reversed(unknown):
+            line += doc.text.count("\n")
+            later._first_line = line
+            doc = later
         return line
 
     def is_blank(self) -> bool:
@@ -231,10 +237,10 @@ def _parse_in_c(loader: _Loader) -> None:
 def _parse(loader: _Loader) -> None:
     """Parse events only, with the composer's own checks: every alias names an anchor
     defined before it, and no anchor is defined twice."""
-    anchors: dict[str, yaml.Mark] = {}
+    anchors: dict[str, Any] = {}
     while (event := loader.get_event()) is not None:
         anchor = getattr(event, "anchor", None)
-        mark = cast(yaml.Mark, event.start_mark)  # libyaml's marks are PyYAML's in all but name
+        mark: Any = event.start_mark  # libyaml's marks are PyYAML's in all but name
         if isinstance(event, yaml.AliasEvent):
             if anchor not in anchors:
                 raise ComposerError(None, None, f"found undefined alias {anchor!r}", mark)

@@ -13,12 +13,15 @@ import itertools
 import re
 from collections.abc import Iterable
 from operator import attrgetter
-from typing import Final
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from krm_fn import nodes
 from krm_fn.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "BREAKS",

@@ -9,7 +9,6 @@ the mode that writes it reports them, and a document it leaves out takes them al
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from typing import Final
 
 from krm_fn import documents
 from krm_fn.documents import ReadError
@@ -18,6 +17,10 @@ from krm_fn.records import Record
 from krm_fn.results import ResourceRef, Result, Severity
 from krm_fn.rewrite import Rewrite
 from krm_fn.sources import Source
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["Generated", "Reader", "generate"]
 

@@ -9,11 +9,14 @@ selector.
 from __future__ import annotations
 
 import json
-from typing import Final
 
 from krm_fn.locators import Locator
 from krm_fn.records import Record
 from krm_fn.reference import Reference
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["FN", "TILT", "ImageMap", "Manifests", "Selector", "TiltName", "sanitize_name"]
 

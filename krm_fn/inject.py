@@ -9,7 +9,6 @@ share: the maps' index, the parsed references, the anchors of the text at hand.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
 
 from yaml import Node
 
@@ -25,6 +24,10 @@ from krm_fn.results import FileRef, ResourceRef, Result, Severity
 from krm_fn.schema import field_path
 from krm_fn.shared_anchors import SharedAnchors
 from krm_fn.write import write
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["Injector", "Outcome", "Target"]
 

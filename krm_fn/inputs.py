@@ -8,7 +8,10 @@ limit; any other failure to read is the OSError itself, for the caller to name t
 from __future__ import annotations
 
 import os
-from typing import IO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
 
 __all__ = [
     "MAX_INPUT",

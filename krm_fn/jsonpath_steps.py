@@ -16,12 +16,15 @@ the steps.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final, TypeAlias
 
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from krm_fn import nodes
 from krm_fn.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final, TypeAlias
 
 __all__ = [
     "MAX_VISITS",

@@ -25,12 +25,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, Protocol
 
 from krm_fn.jsonpath import JSONPathError, compile_path
 from krm_fn.jsonpath_steps import Path
 from krm_fn.records import Record
 from krm_fn.schema import Problem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final, Protocol
+
+    class Regexp(Protocol):
+        """A compiled pattern: an RE2 one, or a catalog pattern on Python's `re`."""
+
+        def search(self, text: str, /) -> object: ...
+
 
 __all__ = [
     "CATALOG",
@@ -49,12 +58,6 @@ _SELECTOR_KEYS = {
     "nameRegexp": "name",
     "namespaceRegexp": "namespace",
 }
-
-
-class Regexp(Protocol):
-    """A compiled pattern: an RE2 one, or a catalog pattern on Python's `re`."""
-
-    def search(self, text: str, /) -> object: ...
 
 
 class PatternError(ValueError):

@@ -8,11 +8,13 @@ counts; `shadowed` names the keys the readers disagree about, which are never re
 
 from __future__ import annotations
 
-from typing import cast
-
 from yaml import MappingNode, Node, ScalarNode, SequenceNode
 
 from krm_fn.nodes import Entry, tag_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["Memo", "after_merges", "is_merge", "lookup", "merged", "shadowed"]
 
@@ -108,11 +110,10 @@ def after_merges(mapping: MappingNode, entry: Entry) -> Entry:
     merge key override the keys before it)."""
     pairs = mapping.value
     at = next((i for i, (k, _) in enumerate(pairs) if k is entry[0]), -1)
-    last = max(
-        (i for i, (k, _) in enumerate(pairs) if isinstance(k, ScalarNode) and is_merge(k)),
-        default=-1,
-    )
-    return cast(Entry, pairs[last]) if last > at else entry
+    merges = [
+        (i, (k, v)) for i, (k, v) in enumerate(pairs) if isinstance(k, ScalarNode) and is_merge(k)
+    ]
+    return merges[-1][1] if merges and merges[-1][0] > at else entry
 
 
 def shadowed(mapping: MappingNode, memo: Memo | None = None) -> dict[str, Entry]:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, Final, TypeVar
 
 from krm_fn import locators
 from krm_fn.locators import Locator
 from krm_fn.records import Record
 
-__all__ = ["Options", "PullPolicy", "Settings", "merge", "settings"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Final, TypeVar
 
-_T = TypeVar("_T")
+    _T = TypeVar("_T")
+
+__all__ = ["Options", "PullPolicy", "Settings", "merge", "settings"]
 
 
 class PullPolicy(StrEnum):

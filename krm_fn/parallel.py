@@ -26,16 +26,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    _T = TypeVar("_T")
+    _R = TypeVar("_R")
 
 __all__ = ["ENV", "MAX_JOBS", "MIN_CHUNK", "Workers", "jobs"]
 
 ENV = "APPLY_IMAGEMAPS_JOBS"
 MAX_JOBS = 4
 MIN_CHUNK = 512 * 1024  # characters: less is done before a worker would have started
-
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 
 
 def jobs(setting: str = "") -> int:

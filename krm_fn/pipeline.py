@@ -18,7 +18,6 @@ One orchestration for both modes, as kyaml's `framework.Execute` (read, process,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final, Protocol
 
 from yaml import Node
 
@@ -29,7 +28,33 @@ from krm_fn.records import Record
 from krm_fn.results import Result, Severity, exit_code
 from krm_fn.rewrite import Findings, Rewrite
 from krm_fn.sources import Source, Sources
-from krm_fn.stream import Stream, Workers
+from krm_fn.stream import Stream
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final, Protocol
+
+    from krm_fn.stream import Workers
+
+    class _Mode(Protocol):
+        """One shape of input, read and written back (`stream.Stream`, `krm.Krm`)."""
+
+        @property
+        def krm(self) -> bool: ...
+        @property
+        def problems(self) -> Sequence[Result]: ...  # what is wrong with its shape
+        @property
+        def function_config(self) -> Node | None: ...
+
+        def gather(self, sources: Sources, found: Findings) -> None: ...
+        def hooks_left_out(self) -> bool: ...  # Helm 3's post-renderer input (no hooks)
+        def config_maps(self, wanted: bool, found: Findings) -> list[Node]: ...
+        def rewrite(self, rewrite: Rewrite) -> None: ...
+        def add(self, generated: Sequence[Generated], found: Findings) -> None: ...
+        def write(
+            self, found: Findings, config: Sequence[Result]
+        ) -> tuple[list[str], list[Result]]: ...
+
 
 __all__ = ["ConfigFile", "Output", "run"]
 
@@ -65,26 +90,6 @@ class Output(Record):
     @property
     def exit_code(self) -> int:
         return exit_code(self.results)
-
-
-class _Mode(Protocol):
-    """One shape of input, read and written back (`stream.Stream`, `krm.Krm`)."""
-
-    @property
-    def krm(self) -> bool: ...
-    @property
-    def problems(self) -> Sequence[Result]: ...  # what is wrong with its shape
-    @property
-    def function_config(self) -> Node | None: ...
-
-    def gather(self, sources: Sources, found: Findings) -> None: ...
-    def hooks_left_out(self) -> bool: ...  # Helm 3's post-renderer input (no hooks)
-    def config_maps(self, wanted: bool, found: Findings) -> list[Node]: ...
-    def rewrite(self, rewrite: Rewrite) -> None: ...
-    def add(self, generated: Sequence[Generated], found: Findings) -> None: ...
-    def write(
-        self, found: Findings, config: Sequence[Result]
-    ) -> tuple[list[str], list[Result]]: ...
 
 
 def _no_files(path: str) -> bytes:

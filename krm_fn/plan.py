@@ -16,7 +16,6 @@ matched that carries its injected reference after it (S10; not one left to a lat
 from __future__ import annotations
 
 import heapq
-from typing import Final
 
 from krm_fn.fields import Container, Field, Located, Place, claimed
 from krm_fn.imagemap import ImageMap, Selector
@@ -24,6 +23,10 @@ from krm_fn.mapindex import MapIndex
 from krm_fn.options import PullPolicy
 from krm_fn.records import Record
 from krm_fn.shared_anchors import SharedAnchors
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["Conflict", "Event", "Left", "Override", "Plan", "Pull", "Uncarried", "Write", "plan"]
 

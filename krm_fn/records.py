@@ -26,7 +26,10 @@ it is defined, several times the cost of such a class.)
 
 from __future__ import annotations
 
-from typing import Self
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Self
+
 
 __all__ = ["Record"]
 

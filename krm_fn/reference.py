@@ -23,10 +23,13 @@ digest validation of github.com/opencontainers/go-digest v1.0.0.
 from __future__ import annotations
 
 import re
-from typing import Final
 
 from krm_fn import reference_grammar as grammar
 from krm_fn.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["InvalidReferenceError", "Reference", "parse", "parse_normalized_named"]
 

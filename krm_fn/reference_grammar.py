@@ -30,7 +30,10 @@ github.com/distribution/reference v0.6.0 (facts, not code).
 from __future__ import annotations
 
 import re
-from typing import Final
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["GO_DIGEST", "IDENTIFIER", "LOWER_HEX", "PATH_LENGTH_MAX", "REFERENCE"]
 

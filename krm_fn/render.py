@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Final
 
 from yaml import MappingNode, ScalarNode, SequenceNode
 
 from krm_fn import edits, nodes
 from krm_fn.edits import Edit
 from krm_fn.records import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = [
     "ListStyle",

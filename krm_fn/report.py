@@ -5,7 +5,6 @@ and the reasons a field is left as it is. Each is a `Note` about a field of the 
 from __future__ import annotations
 
 import json
-from typing import Final
 
 from yaml import Node, ScalarNode, SequenceNode
 
@@ -15,6 +14,10 @@ from krm_fn.plan import Conflict, Event, Left
 from krm_fn.records import Record
 from krm_fn.reference import InvalidReferenceError, parse_normalized_named
 from krm_fn.results import Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["Note", "ambiguous", "event", "problems", "shared", "show"]
 

@@ -9,7 +9,6 @@ and the names of the ImageMaps used. This is the one place that calls into injec
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
 
 from yaml import MappingNode, Node
 
@@ -22,6 +21,10 @@ from krm_fn.jsonpath_steps import JSONPathLimitError
 from krm_fn.options import Options
 from krm_fn.records import Record
 from krm_fn.results import FileRef, ResourceRef, Result, Severity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["Findings", "Rewrite", "Rewritten"]
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final
 
 from krm_fn._validators import VALIDATORS
 from krm_fn.records import Record
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from jsonschema.exceptions import ValidationError
 
 __all__ = ["Problem", "Shape", "check", "field_path"]

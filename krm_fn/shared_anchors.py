@@ -9,11 +9,13 @@ asked: a run keeps one for the text it is working on.
 from __future__ import annotations
 
 import re
-from typing import cast
 
 from yaml import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 from yaml._yaml import CParser
-from yaml.error import Mark
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["SharedAnchors"]
 
@@ -53,7 +55,9 @@ def _shared(text: str) -> tuple[tuple[int, int, str], ...]:
     starts: list[tuple[str | None, int]] = []  # the collections being read: anchor, start
     try:
         while (event := parser.get_event()) is not None:
-            at = cast(Mark, event.start_mark).index  # libyaml's marks are PyYAML's in all but name
+            start, end = event.start_mark, event.end_mark
+            assert start is not None and end is not None, "libyaml marks every event"
+            at = start.index
             anchor = getattr(event, "anchor", None)
             if isinstance(event, AliasEvent):
                 used.add(str(anchor))
@@ -62,7 +66,7 @@ def _shared(text: str) -> tuple[tuple[int, int, str], ...]:
             elif isinstance(event, CollectionEndEvent):
                 anchor, at = starts.pop()
             if isinstance(event, CollectionEndEvent | ScalarEvent) and anchor in names:
-                spans[str(anchor)] = at, cast(Mark, event.end_mark).index
+                spans[str(anchor)] = at, end.index
     finally:
         parser.dispose()
     return tuple((*spans[name], name) for name in sorted(used & spans.keys()))

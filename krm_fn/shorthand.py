@@ -9,14 +9,16 @@ problems named by the `data` key they came from.
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 import yaml
 
 from krm_fn.config import Config, add_imagemap
 from krm_fn.imagemap import sanitize_name
 from krm_fn.options import settings
 from krm_fn.schema import Problem, Shape, check
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["load_configmap"]
 
@@ -69,7 +71,7 @@ def _words(text: str) -> list[str] | None:
         except yaml.YAMLError:
             return None
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return cast(list[str], value)
+            return value
         return None
     from krm_fn import shell_words  # imported on first use: most runs have no shorthand
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import IO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
 
 __all__ = ["Failure", "Sink"]
 

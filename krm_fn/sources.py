@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Sequence
-from typing import Final
 
 from yaml import Node
 
@@ -21,6 +20,10 @@ from krm_fn.imagemap import ImageMap, Manifests
 from krm_fn.options import Options, Settings
 from krm_fn.records import Record
 from krm_fn.results import FileRef, ResourceRef, Result, Severity, exit_code
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final
 
 __all__ = ["Source", "Sources", "config_objects"]
 

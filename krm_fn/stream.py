@@ -11,7 +11,6 @@ the chunks before it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Final, Protocol, TypeVar
 
 from yaml import Node
 
@@ -23,28 +22,33 @@ from krm_fn.results import FileRef, Result, Severity, exit_code
 from krm_fn.rewrite import Findings, Rewrite
 from krm_fn.sources import Source, Sources, config_objects
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final, Protocol, TypeVar
+
+    _T = TypeVar("_T")
+    _R = TypeVar("_R")
+
+    class Workers(Protocol):
+        """What shares a stream's documents out among processes: a `krm_fn.parallel.Workers`
+        (one process by default), or an object with the same two methods."""
+
+        def split(self, items: Sequence[_T], size: Callable[[_T], int]) -> list[Sequence[_T]]: ...
+
+        def map_chunks(
+            self,
+            work: Callable[[Sequence[_T]], _R],
+            chunks: Sequence[Sequence[_T]],
+            held: Callable[[_T], object],
+        ) -> list[_R]: ...
+
+
 __all__ = ["Stream", "Workers"]
 
-_T = TypeVar("_T")
-_R = TypeVar("_R")
 _MIXED_LIST = (
     "this List holds ImageMaps and other objects: it can be neither passed on (Helm would "
     "install the ImageMaps) nor left out; give the ImageMaps in documents or a List of their own"
 )
-
-
-class Workers(Protocol):
-    """What shares a stream's documents out among processes: a `krm_fn.parallel.Workers`
-    (one process by default), or an object with the same two methods."""
-
-    def split(self, items: Sequence[_T], size: Callable[[_T], int]) -> list[Sequence[_T]]: ...
-
-    def map_chunks(
-        self,
-        work: Callable[[Sequence[_T]], _R],
-        chunks: Sequence[Sequence[_T]],
-        held: Callable[[_T], object],
-    ) -> list[_R]: ...
 
 
 class _Chunk(Record):

@@ -71,6 +71,31 @@ def test_the_console_script_ends_with_the_collector_off_and_everything_frozen() 
     assert proc.stdout == checked_run((EXAMPLE / "resources.yaml").read_bytes(), [maps]).stdout
 
 
+def test_a_run_imports_none_of_the_modules_start_up_leaves_out() -> None:
+    """typing (annotations are read by mypy alone: `TYPE_CHECKING = False`), dataclasses,
+    argparse and jsonschema cost start-up and a run needs none of them (README, Speed and
+    memory)."""
+    code = (
+        "import sys\n"
+        "sys.argv[1:] = ['--imagemaps', sys.argv[1]]\n"
+        "from krm_fn.cli import main_entry\n"
+        "try:\n"
+        "    main_entry()\n"
+        "finally:\n"
+        "    print(*sorted(sys.modules), file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLE / "imagemaps.yaml")],
+        input=(EXAMPLE / "resources.yaml").read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    imported = set(proc.stderr.decode().splitlines()[-1].split())
+    assert proc.returncode == 0
+    assert {"krm_fn.pipeline", "yaml"} <= imported
+    assert imported & {"typing", "dataclasses", "argparse", "jsonschema"} == set()
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
