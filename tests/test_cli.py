@@ -49,13 +49,12 @@ def test_python_dash_m_runs_the_example() -> None:
     assert proc.stdout == checked_run((EXAMPLE / "resources.yaml").read_bytes(), [maps]).stdout
 
 
-def test_the_console_script_ends_with_the_collector_off_and_everything_frozen() -> None:
-    """What a finished run leaves is frozen for Python's shutdown collection (README, Speed
-    and memory); the output is the same."""
+def _example_at_exit(printed: str) -> tuple[subprocess.CompletedProcess[bytes], str]:
+    """The bundled example run by the console script's entry point in a fresh Python, and
+    the line `print(printed)` wrote when that Python began to exit, after the run."""
     code = (
         "import atexit, gc, sys\n"
-        "frozen = lambda: print(gc.isenabled(), gc.get_freeze_count() > 1000, file=sys.stderr)\n"
-        "atexit.register(frozen)\n"
+        f"atexit.register(lambda: print({printed}, file=sys.stderr))\n"
         "sys.argv[1:] = ['--imagemaps', sys.argv[1]]\n"
         "from krm_fn.cli import main_entry\n"
         "main_entry()\n"
@@ -66,7 +65,14 @@ def test_the_console_script_ends_with_the_collector_off_and_everything_frozen() 
         capture_output=True,
         check=False,
     )
-    assert (proc.returncode, proc.stderr.splitlines()[-1]) == (0, b"False True")
+    return proc, proc.stderr.decode().splitlines()[-1]
+
+
+def test_the_console_script_ends_with_the_collector_off_and_everything_frozen() -> None:
+    """What a finished run leaves is frozen for Python's shutdown collection (README, Speed
+    and memory); the output is the same."""
+    proc, printed = _example_at_exit("gc.isenabled(), gc.get_freeze_count() > 1000")
+    assert (proc.returncode, printed) == (0, "False True")
     maps = ConfigFile("imagemaps.yaml", (EXAMPLE / "imagemaps.yaml").read_bytes())
     assert proc.stdout == checked_run((EXAMPLE / "resources.yaml").read_bytes(), [maps]).stdout
 
@@ -75,22 +81,8 @@ def test_a_run_imports_none_of_the_modules_start_up_leaves_out() -> None:
     """typing (annotations are read by mypy alone: `TYPE_CHECKING = False`), dataclasses,
     argparse and jsonschema cost start-up and a run needs none of them (README, Speed and
     memory)."""
-    code = (
-        "import sys\n"
-        "sys.argv[1:] = ['--imagemaps', sys.argv[1]]\n"
-        "from krm_fn.cli import main_entry\n"
-        "try:\n"
-        "    main_entry()\n"
-        "finally:\n"
-        "    print(*sorted(sys.modules), file=sys.stderr)\n"
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code, str(EXAMPLE / "imagemaps.yaml")],
-        input=(EXAMPLE / "resources.yaml").read_bytes(),
-        capture_output=True,
-        check=False,
-    )
-    imported = set(proc.stderr.decode().splitlines()[-1].split())
+    proc, printed = _example_at_exit("*sorted(sys.modules)")
+    imported = set(printed.split())
     assert proc.returncode == 0
     assert {"krm_fn.pipeline", "yaml"} <= imported
     assert imported & {"typing", "dataclasses", "argparse", "jsonschema"} == set()
