@@ -80,11 +80,11 @@ class Workers:
         self,
         work: Callable[[Sequence[_T]], _R],
         chunks: Sequence[Sequence[_T]],
-        held: Callable[[_T], object] = lambda item: item,
+        held: Callable[[_T], object],
     ) -> list[_R]:
         """`[work(chunk) for chunk in chunks]`, the chunks after the first in forked
         workers. `held(item)` is an object of an item's that a result may hold (the item
-        itself by default): the parent's own comes back, not a copy."""
+        itself, or a part of it): the parent's own comes back, not a copy."""
         try:
             workers = [self._fork(work, chunk, held) for chunk in chunks[1:]]
             results = [work(chunks[0])] if chunks else []

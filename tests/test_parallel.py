@@ -75,9 +75,13 @@ def _pids(chunk: Sequence[int]) -> list[tuple[int, int]]:
     return [(item, os.getpid()) for item in chunk]
 
 
+def _itself(item: object) -> object:
+    return item
+
+
 def test_map_chunks_forks_a_worker_per_chunk_after_the_first() -> None:
     chunks = [[1, 2], [3], [4, 5]]
-    results = parallel.Workers(3).map_chunks(_pids, chunks)
+    results = parallel.Workers(3).map_chunks(_pids, chunks, _itself)
     assert [[item for item, _ in r] for r in results] == chunks
     pids = [r[0][1] for r in results]
     assert pids[0] == PARENT
@@ -115,7 +119,11 @@ def _dies_in_workers(chunk: Sequence[int]) -> list[int]:
 def test_a_failed_workers_chunk_is_done_again_by_the_parent(
     work: Callable[[Sequence[int]], list[int]],
 ) -> None:
-    assert parallel.Workers(3).map_chunks(work, [[1], [2, 3], [4]]) == [[10], [20, 30], [40]]
+    assert parallel.Workers(3).map_chunks(work, [[1], [2, 3], [4]], _itself) == [
+        [10],
+        [20, 30],
+        [40],
+    ]
 
 
 def _sleeps_in_workers(chunk: Sequence[int]) -> list[int]:
@@ -143,7 +151,7 @@ def test_a_parent_that_stops_early_stops_its_workers(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(parallel.Workers, "_fork", recorded)
     with pytest.raises(RuntimeError, match="the parent stops early"):
-        parallel.Workers(3).map_chunks(_sleeps_in_workers, [[1], [2], [3]])
+        parallel.Workers(3).map_chunks(_sleeps_in_workers, [[1], [2], [3]], _itself)
     assert len(forked) == 2 and all(_gone(pid) for pid in forked)  # killed and reaped
 
 
